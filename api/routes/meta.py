@@ -1,0 +1,26 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from api.deps import get_store
+from api.schemas import Health, Ready
+from graph.store import GraphStore
+
+router = APIRouter(tags=["meta"])
+
+
+@router.get("/health", response_model=Health)
+def health() -> Health:
+    """The process is up (it does not touch the backend)."""
+    return Health(status="ok")
+
+
+@router.get("/ready", response_model=Ready, responses={503: {"description": "Backend down"}})
+def ready(request: Request, store: Annotated[GraphStore, Depends(get_store)]) -> Ready:
+    """The backend answers and holds a catalog; 503 problem+json otherwise."""
+    store.ping()
+    return Ready(status="ready", backend=request.app.state.backend, counts=store.stats())

@@ -1,0 +1,39 @@
+"""Recommendations and search: the questions window staff and portals ask."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from api.deps import get_store
+from api.schemas import RecommendationOut, RecommendationRequest, SearchHitOut
+from graph.model import Position
+from graph.planner import recommend
+from graph.search import search as run_search
+from graph.store import GraphStore
+
+router = APIRouter(tags=["planning"])
+Store = Annotated[GraphStore, Depends(get_store)]
+
+
+@router.post(
+    "/recommendations",
+    response_model=RecommendationOut,
+    responses={404: {"description": "Unknown id"}, 422: {"description": "Invalid request"}},
+)
+def recommendations(body: RecommendationRequest, store: Store) -> RecommendationOut:
+    """Matters, materials (each once), department path, estimate and savings for a position."""
+    position = Position(body.industry, body.stage, body.scenario)
+    return RecommendationOut.model_validate(recommend(store, position, body.answers))
+
+
+@router.get("/search", response_model=list[SearchHitOut])
+def search(
+    store: Store,
+    q: Annotated[str, Query(min_length=1, max_length=100, description="Chinese text, e.g. 施工")],
+    kind: Annotated[str | None, Query(pattern="^(matter|bundle|guide|scenario|department)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[SearchHitOut]:
+    """Matters, bundles, guides, scenarios and departments ranked by how well they match."""
+    return [SearchHitOut.model_validate(h) for h in run_search(store, q, limit=limit, kind=kind)]

@@ -1,0 +1,58 @@
+"""Settings: one pydantic-settings class, `CHAINKG_` prefix, read once through a cached getter."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Backend(StrEnum):
+    MEMORY = "memory"
+    NEO4J = "neo4j"
+
+
+def shipped_catalog() -> Path:
+    """The catalog shipped with chainkg: data/ in a checkout, chainkg_data in a wheel."""
+    checkout = Path(__file__).resolve().parents[1] / "data"
+    if (checkout / "industries.csv").is_file():
+        return checkout
+    return Path(str(resources.files("chainkg_data")))
+
+
+class Settings(BaseSettings):
+    """Every setting of chainkg; each is documented in README.md (a test checks)."""
+
+    model_config = SettingsConfigDict(env_prefix="CHAINKG_", extra="ignore")
+
+    backend: Backend = Field(Backend.MEMORY, description="Graph backend: memory or neo4j.")
+    data: Path | None = Field(
+        None, description="Catalog to load at start (folder of CSVs or .xlsx); default: shipped."
+    )
+    load_on_start: bool = Field(
+        True,
+        description="Load the catalog at start. The memory backend always loads; with neo4j, "
+        "false serves whatever the database already holds.",
+    )
+    neo4j_uri: str = Field("bolt://127.0.0.1:7687", description="Neo4j URI (bolt:// or neo4j://).")
+    neo4j_user: str = Field("neo4j", description="Neo4j user.")
+    neo4j_password: SecretStr = Field(
+        SecretStr("chainkg-dev-pw"), description="Neo4j password (never logged)."
+    )
+    neo4j_database: str = Field("neo4j", description="Neo4j database name.")
+    host: str = Field("127.0.0.1", description="Address `chainkg serve` binds.")
+    port: int = Field(8000, description="Port `chainkg serve` listens on.")
+    log_level: str = Field("info", description="Log level: debug, info, warning, error.")
+
+    def catalog_path(self) -> Path:
+        return self.data if self.data is not None else shipped_catalog()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read from the environment on first use."""
+    return Settings()

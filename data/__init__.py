@@ -1,0 +1,1 @@
+"""The shipped catalog (CSV files), installed as the `chainkg_data` package."""

@@ -1,0 +1,1 @@
+"""The chainkg domain: catalog model, graph stores and the planner."""

@@ -1,0 +1,365 @@
+"""The embedded default backend: the catalog as a networkx graph in this process's memory."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import TypeVar
+
+import networkx as nx
+
+from graph.errors import NotFound
+from graph.model import (
+    Bundle,
+    BundleDetail,
+    Catalog,
+    CentreDetail,
+    Condition,
+    ConditionEffect,
+    DepartmentDetail,
+    Industry,
+    IndustryDetail,
+    Link,
+    Matter,
+    MatterDetail,
+    Position,
+    PositionSubgraph,
+    Scenario,
+    SearchHit,
+    Stage,
+    StageDetail,
+)
+from graph.scope import resolve_position
+
+Node = tuple[str, str]  # (label, id)
+
+# Relationship type per link table, as in the graph schema (docs/graph-schema.md).
+LINK_TYPES: dict[str, tuple[str, str, str]] = {
+    "stage_scenarios": ("Stage", "HAS_SCENARIO", "Scenario"),
+    "scenario_matters": ("Scenario", "NEEDS", "Matter"),
+    "scenario_bundles": ("Scenario", "SERVED_BY", "Bundle"),
+    "bundle_matters": ("Bundle", "INCLUDES", "Matter"),
+    "matter_materials": ("Matter", "ASKS_FOR", "Material"),
+    "prerequisites": ("Matter", "REQUIRES", "Matter"),
+    "centre_departments": ("ServiceCentre", "HOSTS", "Department"),
+}
+
+
+@dataclass(slots=True)
+class _Snapshot:
+    """One immutable catalog plus the graph built from it; swapped in whole."""
+
+    catalog: Catalog
+    graph: nx.MultiDiGraph
+
+    def out(self, node: Node, rel: str) -> list[str]:
+        """Ids of the targets of `rel` edges leaving `node`, sorted."""
+        if node not in self.graph:
+            return []
+        return sorted(
+            target[1]
+            for _, target, key in self.graph.out_edges(node, keys=True)
+            if key == rel
+        )
+
+    def into(self, node: Node, rel: str) -> list[str]:
+        """Ids of the sources of `rel` edges entering `node`, sorted."""
+        if node not in self.graph:
+            return []
+        return sorted(
+            source[1] for source, _, key in self.graph.in_edges(node, keys=True) if key == rel
+        )
+
+
+def build_graph(catalog: Catalog) -> nx.MultiDiGraph:
+    """The property graph of the schema, as networkx nodes keyed (label, id)."""
+    g = nx.MultiDiGraph()
+    tables: list[tuple[str, dict[str, object]]] = [
+        ("Industry", dict(catalog.industries)),
+        ("Stage", dict(catalog.stages)),
+        ("Scenario", dict(catalog.scenarios)),
+        ("Department", dict(catalog.departments)),
+        ("Matter", dict(catalog.matters)),
+        ("Material", dict(catalog.materials)),
+        ("Bundle", dict(catalog.bundles)),
+        ("Condition", dict(catalog.conditions)),
+        ("Guide", dict(catalog.guides)),
+        ("ServiceCentre", dict(catalog.service_centres)),
+    ]
+    for label, records in tables:
+        for record_id, record in records.items():
+            g.add_node((label, record_id), record=record)
+    for stage in catalog.stages.values():
+        g.add_edge(("Industry", stage.industry_id), ("Stage", stage.id), key="HAS_STAGE")
+    for matter in catalog.matters.values():
+        g.add_edge(("Matter", matter.id), ("Department", matter.department_id), key="HANDLED_BY")
+    for bundle in catalog.bundles.values():
+        g.add_edge(("Bundle", bundle.id), ("Department", bundle.lead_department_id), key="LED_BY")
+        if bundle.family_id:
+            g.add_edge(("Bundle", bundle.id), ("Bundle", bundle.family_id), key="PART_OF")
+    for table, (src_label, rel, dst_label) in LINK_TYPES.items():
+        links: list[Link] = getattr(catalog, table)
+        for link in links:
+            g.add_edge((src_label, link.a), (dst_label, link.b), key=rel)
+    for effect in catalog.condition_effects:
+        label = "Matter" if effect.target_kind == "matter" else "Material"
+        g.add_edge(
+            ("Condition", effect.condition_id), (label, effect.target_id), key="ADDS"
+        )
+    for guide in catalog.guides.values():
+        label = "Matter" if guide.about_kind == "matter" else "Bundle"
+        g.add_edge(("Guide", guide.id), (label, guide.about_id), key="ABOUT")
+    return g
+
+
+class MemoryStore:
+    """GraphStore over networkx; replace_catalog swaps one reference, so reads never mix."""
+
+    def __init__(self, catalog: Catalog | None = None) -> None:
+        self._snap = _Snapshot(Catalog(), nx.MultiDiGraph())
+        if catalog is not None:
+            self.replace_catalog(catalog)
+
+    # --- writing -----------------------------------------------------------------------------
+    def replace_catalog(self, catalog: Catalog) -> None:
+        snapshot = _Snapshot(catalog, build_graph(catalog))
+        self._snap = snapshot  # a single reference assignment: atomic for readers
+
+    def ping(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+    # --- reading -----------------------------------------------------------------------------
+    def stats(self) -> dict[str, int]:
+        snap = self._snap
+        labels = Counter(label for label, _ in snap.graph.nodes)
+        rels = Counter(key for _, _, key in snap.graph.edges(keys=True))
+        return {**dict(sorted(labels.items())), **dict(sorted(rels.items()))}
+
+    def list_industries(self) -> list[tuple[Industry, list[Stage]]]:
+        snap = self._snap
+        return [
+            (industry, self._stages_of(snap, industry.id))
+            for industry in sorted(snap.catalog.industries.values(), key=lambda i: i.id)
+        ]
+
+    @staticmethod
+    def _stages_of(snap: _Snapshot, industry_id: str) -> list[Stage]:
+        stages = [snap.catalog.stages[s] for s in snap.out(("Industry", industry_id), "HAS_STAGE")]
+        return sorted(stages, key=lambda s: (s.order, s.id))
+
+    def industry_detail(self, industry_id: str) -> IndustryDetail:
+        snap = self._snap
+        industry = _get(snap.catalog.industries, "industry", industry_id)
+        details = []
+        for stage in self._stages_of(snap, industry_id):
+            scenario_ids = snap.out(("Stage", stage.id), "HAS_SCENARIO")
+            bundle_ids = sorted(
+                {b for s in scenario_ids for b in snap.out(("Scenario", s), "SERVED_BY")}
+            )
+            details.append(
+                StageDetail(
+                    stage=stage,
+                    scenarios=[snap.catalog.scenarios[s] for s in scenario_ids],
+                    bundles=[snap.catalog.bundles[b] for b in bundle_ids],
+                )
+            )
+        return IndustryDetail(industry=industry, stages=details)
+
+    def _scenario_ids(
+        self, snap: _Snapshot, industry_id: str | None, stage_id: str | None
+    ) -> list[str]:
+        if industry_id is not None:
+            _get(snap.catalog.industries, "industry", industry_id)
+        if stage_id is not None:
+            stage = _get(snap.catalog.stages, "stage", stage_id)
+            if industry_id is not None and stage.industry_id != industry_id:
+                return []
+            return snap.out(("Stage", stage_id), "HAS_SCENARIO")
+        if industry_id is not None:
+            return sorted(
+                {
+                    s
+                    for stage in snap.out(("Industry", industry_id), "HAS_STAGE")
+                    for s in snap.out(("Stage", stage), "HAS_SCENARIO")
+                }
+            )
+        return sorted(snap.catalog.scenarios)
+
+    def list_scenarios(self, industry_id: str | None, stage_id: str | None) -> list[Scenario]:
+        snap = self._snap
+        return [snap.catalog.scenarios[s] for s in self._scenario_ids(snap, industry_id, stage_id)]
+
+    def list_bundles(
+        self, industry_id: str | None, stage_id: str | None, kind: str | None
+    ) -> list[Bundle]:
+        snap = self._snap
+        if industry_id is None and stage_id is None:
+            ids = sorted(snap.catalog.bundles)
+        else:
+            scenario_ids = self._scenario_ids(snap, industry_id, stage_id)
+            ids = sorted({b for s in scenario_ids for b in snap.out(("Scenario", s), "SERVED_BY")})
+        bundles = [snap.catalog.bundles[b] for b in ids]
+        return [b for b in bundles if kind is None or b.kind == kind]
+
+    def matter_detail(self, matter_id: str) -> MatterDetail:
+        snap = self._snap
+        cat = snap.catalog
+        matter = _get(cat.matters, "matter", matter_id)
+        node = ("Matter", matter_id)
+        return MatterDetail(
+            matter=matter,
+            department=cat.departments[matter.department_id],
+            materials=[cat.materials[m] for m in snap.out(node, "ASKS_FOR")],
+            requires=[cat.matters[m] for m in snap.out(node, "REQUIRES")],
+            required_by=[cat.matters[m] for m in snap.into(node, "REQUIRES")],
+            scenarios=[cat.scenarios[s] for s in snap.into(node, "NEEDS")],
+            bundles=[cat.bundles[b] for b in snap.into(node, "INCLUDES")],
+            guides=[cat.guides[g] for g in snap.into(node, "ABOUT")],
+        )
+
+    def department_detail(self, department_id: str) -> DepartmentDetail:
+        snap = self._snap
+        cat = snap.catalog
+        department = _get(cat.departments, "department", department_id)
+        node = ("Department", department_id)
+        return DepartmentDetail(
+            department=department,
+            matters=[cat.matters[m] for m in snap.into(node, "HANDLED_BY")],
+            leads=[cat.bundles[b] for b in snap.into(node, "LED_BY")],
+            centres=[cat.service_centres[c] for c in snap.into(node, "HOSTS")],
+        )
+
+    def bundle_detail(self, bundle_id: str) -> BundleDetail:
+        snap = self._snap
+        cat = snap.catalog
+        bundle = _get(cat.bundles, "bundle", bundle_id)
+        node = ("Bundle", bundle_id)
+        matters = [cat.matters[m] for m in snap.out(node, "INCLUDES")]
+        return BundleDetail(
+            bundle=bundle,
+            lead_department=cat.departments[bundle.lead_department_id],
+            family=cat.bundles[bundle.family_id] if bundle.family_id else None,
+            members=[cat.bundles[b] for b in snap.into(node, "PART_OF")],
+            matters=matters,
+            departments={m.department_id: cat.departments[m.department_id] for m in matters},
+            scenarios=[cat.scenarios[s] for s in snap.into(node, "SERVED_BY")],
+            guides=[cat.guides[g] for g in snap.into(node, "ABOUT")],
+        )
+
+    def centre_detail(self, centre_id: str) -> CentreDetail:
+        snap = self._snap
+        centre = _get(snap.catalog.service_centres, "service centre", centre_id)
+        return CentreDetail(
+            centre=centre,
+            departments=[
+                snap.catalog.departments[d] for d in snap.out(("ServiceCentre", centre_id), "HOSTS")
+            ],
+        )
+
+    def list_centres(self) -> list[CentreDetail]:
+        return [self.centre_detail(c) for c in sorted(self._snap.catalog.service_centres)]
+
+    def position_subgraph(self, position: Position) -> PositionSubgraph:
+        snap = self._snap
+        cat = snap.catalog
+        industry, stage, scenario_ids = resolve_position(
+            position,
+            industries=cat.industries,
+            stages=cat.stages,
+            scenario_exists=lambda s: s in cat.scenarios,
+            stage_scenarios=lambda st: snap.out(("Stage", st), "HAS_SCENARIO"),
+        )
+        scenario_matters = [
+            Link(s, m, "") for s in scenario_ids for m in snap.out(("Scenario", s), "NEEDS")
+        ]
+        scenario_bundles = [
+            Link(s, b, "") for s in scenario_ids for b in snap.out(("Scenario", s), "SERVED_BY")
+        ]
+        bundle_ids = sorted({link.b for link in scenario_bundles})
+        bundle_matters = [
+            Link(b, m, "") for b in bundle_ids for m in snap.out(("Bundle", b), "INCLUDES")
+        ]
+        scenario_set = set(scenario_ids)
+        conditions: list[Condition] = sorted(
+            (c for c in cat.conditions.values() if c.scenario_id in scenario_set),
+            key=lambda c: c.id,
+        )
+        condition_ids = {c.id for c in conditions}
+        effects: list[ConditionEffect] = [
+            e for e in cat.condition_effects if e.condition_id in condition_ids
+        ]
+        matter_ids = (
+            {link.b for link in scenario_matters}
+            | {link.b for link in bundle_matters}
+            | {e.target_id for e in effects if e.target_kind == "matter"}
+        )
+        matter_materials = [
+            Link(m, mat, "")
+            for m in sorted(matter_ids)
+            for mat in snap.out(("Matter", m), "ASKS_FOR")
+        ]
+        material_ids = {link.b for link in matter_materials} | {
+            e.target_id for e in effects if e.target_kind == "material"
+        }
+        prerequisites = [
+            Link(m, r, "") for m in sorted(matter_ids) for r in snap.out(("Matter", m), "REQUIRES")
+        ]
+        outside = {
+            link.b: cat.matters[link.b].name for link in prerequisites if link.b not in matter_ids
+        }
+        matters: dict[str, Matter] = {m: cat.matters[m] for m in sorted(matter_ids)}
+        return PositionSubgraph(
+            industry=industry,
+            stage=stage,
+            scenarios=[cat.scenarios[s] for s in scenario_ids],
+            bundles=[cat.bundles[b] for b in bundle_ids],
+            matters=matters,
+            departments={
+                d: cat.departments[d] for d in sorted({m.department_id for m in matters.values()})
+            },
+            materials={m: cat.materials[m] for m in sorted(material_ids)},
+            conditions=conditions,
+            condition_effects=effects,
+            scenario_matters=scenario_matters,
+            scenario_bundles=scenario_bundles,
+            bundle_matters=bundle_matters,
+            matter_materials=matter_materials,
+            prerequisites=prerequisites,
+            outside_prerequisites=outside,
+        )
+
+    def search_candidates(self, terms: list[str], limit: int) -> list[SearchHit]:
+        hits: list[SearchHit] = []
+        for hit in self._searchable():
+            haystack = hit.name + "\n" + hit.text
+            if any(term in haystack for term in terms):
+                hits.append(hit)
+        return hits[:limit]
+
+    def _searchable(self) -> list[SearchHit]:
+        cat = self._snap.catalog
+        out: list[SearchHit] = []
+        out += [
+            SearchHit("matter", m.id, m.name, m.code)
+            for m in cat.matters.values()
+        ]
+        out += [SearchHit("bundle", b.id, b.name, b.description) for b in cat.bundles.values()]
+        out += [SearchHit("guide", g.id, g.title, g.body) for g in cat.guides.values()]
+        out += [
+            SearchHit("scenario", s.id, s.name, s.description) for s in cat.scenarios.values()
+        ]
+        out += [SearchHit("department", d.id, d.name, "") for d in cat.departments.values()]
+        return out
+
+
+T = TypeVar("T")
+
+
+def _get(records: dict[str, T], kind: str, record_id: str) -> T:
+    try:
+        return records[record_id]
+    except KeyError:
+        raise NotFound(kind, record_id) from None

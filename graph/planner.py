@@ -1,0 +1,386 @@
+"""The planner: a position and the answers to its questions -> a recommendation.
+
+The same code runs over whatever PositionSubgraph a backend returns, so every backend gives the
+same answer. Rules (docs/planner.md has the worked example):
+- matters: the scenarios' own, their bundles', and those the given answers add; each once;
+- phases: a matter goes into the first phase after all its prerequisites inside the set;
+  prerequisites outside the set are listed as `prerequisites_held` (they must already be held);
+- estimate: serial_days sums promised limits; parallel_days is the critical path through the
+  prerequisite graph (each matter starts when its last prerequisite ends);
+- savings: one material per matter per material before, distinct after; the matters' visits
+  before, one integrated window visit after (zero when every matter is online); steps = matters
+  before, phases after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from graph.errors import InvalidRequest
+from graph.model import Matter, Position, PositionSubgraph
+from graph.store import GraphStore
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PositionView:
+    industry: Ref
+    stage: Ref
+    stage_kind: str
+    scenario: Ref | None
+    scenarios: list[Ref]
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedMatter:
+    id: str
+    code: str
+    name: str
+    type: str
+    level: str
+    department: Ref
+    time_limit_days: int
+    legal_days: int
+    visits: int
+    online: bool
+    fee: float
+    phase: int
+    requires: list[str]
+    reasons: list[str]  # "scenario:<id>", "bundle:<id>", "condition:<id>=<option>"
+    critical: bool
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedMaterial:
+    id: str
+    name: str
+    used_by: list[str]
+    added_by: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    phase: int
+    departments: list[Ref]
+    matters: list[str]
+    days: int  # the longest promised limit in the phase
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    serial_days: int
+    parallel_days: int
+    critical_path: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Savings:
+    materials_before: int
+    materials_after: int
+    visits_before: int
+    visits_after: int
+    steps_before: int
+    steps_after: int
+
+
+@dataclass(frozen=True, slots=True)
+class OptionEffect:
+    kind: str
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionOption:
+    value: str
+    adds: list[OptionEffect]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingQuestion:
+    id: str
+    question: str
+    scenario: Ref
+    options: list[QuestionOption]
+
+
+@dataclass(frozen=True, slots=True)
+class HeldPrerequisite:
+    id: str
+    name: str
+    required_by: list[str]
+
+
+@dataclass(slots=True)
+class Recommendation:
+    position: PositionView
+    bundles: list[Ref]
+    matters: list[PlannedMatter]
+    materials: list[PlannedMaterial]
+    department_path: list[Phase]
+    estimate: Estimate
+    savings: Savings
+    pending_questions: list[PendingQuestion]
+    answers: dict[str, str] = field(default_factory=dict)
+    prerequisites_held: list[HeldPrerequisite] = field(default_factory=list)
+
+
+def recommend(
+    store: GraphStore, position: Position, answers: Mapping[str, str] | None = None
+) -> Recommendation:
+    """Fetch the position's subgraph from `store` and plan it.
+
+    Raises:
+        NotFound: an id of the position is unknown.
+        InvalidRequest: the position is inconsistent or an answer is not a valid option.
+    """
+    return plan(store.position_subgraph(position), position, dict(answers or {}))
+
+
+def plan(sub: PositionSubgraph, position: Position, answers: dict[str, str]) -> Recommendation:
+    """Plan a recommendation from an already fetched subgraph (pure; no I/O)."""
+    conditions = {c.id: c for c in sub.conditions}
+    _check_answers(answers, conditions)
+
+    reasons: dict[str, list[str]] = {}
+    for link in sub.scenario_matters:
+        reasons.setdefault(link.b, []).append(f"scenario:{link.a}")
+    for link in sub.bundle_matters:
+        reasons.setdefault(link.b, []).append(f"bundle:{link.a}")
+    added_materials: list[tuple[str, str | None, str]] = []  # (material, for matter, by)
+    for effect in sub.condition_effects:
+        if answers.get(effect.condition_id) != effect.option:
+            continue
+        tag = f"condition:{effect.condition_id}={effect.option}"
+        if effect.target_kind == "matter":
+            reasons.setdefault(effect.target_id, []).append(tag)
+        else:
+            added_materials.append((effect.target_id, effect.matter_id, tag))
+
+    chosen = sorted(reasons)
+    chosen_set = set(chosen)
+    requires = {m: [] for m in chosen}  # type: dict[str, list[str]]
+    held: dict[str, list[str]] = {}
+    for link in sub.prerequisites:
+        if link.a not in chosen_set:
+            continue
+        if link.b in chosen_set:
+            requires[link.a].append(link.b)
+        else:
+            held.setdefault(link.b, []).append(link.a)
+
+    phase_of = _phases(chosen, requires)
+    finish, critical = _critical_path(chosen, requires, sub.matters)
+    critical_set = set(critical)
+
+    planned = [
+        _planned_matter(sub, sub.matters[m], phase_of[m], requires[m], reasons[m], m in critical_set)
+        for m in sorted(chosen, key=lambda m: (phase_of[m], m))
+    ]
+    materials = _materials(sub, chosen_set, added_materials)
+    path = _department_path(sub, planned)
+    materials_before = sum(len(p.used_by) for p in materials) + sum(
+        1 for p in materials if not p.used_by
+    )
+    all_online = all(sub.matters[m].online for m in chosen)
+    savings = Savings(
+        materials_before=materials_before,
+        materials_after=len(materials),
+        visits_before=sum(sub.matters[m].visits for m in chosen),
+        visits_after=0 if all_online or not chosen else 1,
+        steps_before=len(chosen),
+        steps_after=len(path),
+    )
+    return Recommendation(
+        position=PositionView(
+            industry=Ref(sub.industry.id, sub.industry.name),
+            stage=Ref(sub.stage.id, sub.stage.name),
+            stage_kind=str(sub.stage.kind),
+            scenario=(
+                Ref(sub.scenarios[0].id, sub.scenarios[0].name)
+                if position.scenario is not None
+                else None
+            ),
+            scenarios=[Ref(s.id, s.name) for s in sub.scenarios],
+        ),
+        bundles=[Ref(b.id, b.name) for b in sorted(sub.bundles, key=lambda b: b.id)],
+        matters=planned,
+        materials=materials,
+        department_path=path,
+        estimate=Estimate(
+            serial_days=sum(sub.matters[m].promised_days for m in chosen),
+            parallel_days=max(finish.values(), default=0),
+            critical_path=critical,
+        ),
+        savings=savings,
+        pending_questions=_pending(sub, answers),
+        answers=dict(sorted(answers.items())),
+        prerequisites_held=[
+            HeldPrerequisite(m, sub.outside_prerequisites[m], sorted(by))
+            for m, by in sorted(held.items())
+        ],
+    )
+
+
+def _check_answers(answers: dict[str, str], conditions: Mapping[str, object]) -> None:
+    for condition_id, value in answers.items():
+        condition = conditions.get(condition_id)
+        if condition is None:
+            raise InvalidRequest(
+                f"answers.{condition_id}", "not a question asked at this position"
+            )
+        options = condition.options  # type: ignore[attr-defined]
+        if value not in options:
+            raise InvalidRequest(
+                f"answers.{condition_id}",
+                f"'{value}' is not one of the options {'/'.join(options)}",
+            )
+
+
+def _phases(chosen: list[str], requires: dict[str, list[str]]) -> dict[str, int]:
+    """Phase number per matter: 1 + the latest phase among its prerequisites."""
+    phase: dict[str, int] = {}
+
+    def visit(m: str) -> int:
+        if m not in phase:
+            # Catalogs are validated acyclic, so this recursion terminates.
+            phase[m] = 1 + max((visit(r) for r in requires[m]), default=0)
+        return phase[m]
+
+    for m in chosen:
+        visit(m)
+    return phase
+
+
+def _critical_path(
+    chosen: list[str], requires: dict[str, list[str]], matters: Mapping[str, Matter]
+) -> tuple[dict[str, int], list[str]]:
+    """Earliest finish per matter and the chain of matters that sets the longest one."""
+    finish: dict[str, int] = {}
+
+    def visit(m: str) -> int:
+        if m not in finish:
+            start = max((visit(r) for r in requires[m]), default=0)
+            finish[m] = start + matters[m].promised_days
+        return finish[m]
+
+    for m in chosen:
+        visit(m)
+    if not finish:
+        return finish, []
+    # Ties break on id so the path is the same on every backend.
+    last = min(finish, key=lambda m: (-finish[m], m))
+    path = [last]
+    while requires[path[-1]]:
+        path.append(min(requires[path[-1]], key=lambda r: (-finish[r], r)))
+    return finish, list(reversed(path))
+
+
+def _planned_matter(
+    sub: PositionSubgraph,
+    matter: Matter,
+    phase: int,
+    requires: list[str],
+    reasons: list[str],
+    critical: bool,
+) -> PlannedMatter:
+    department = sub.departments[matter.department_id]
+    return PlannedMatter(
+        id=matter.id,
+        code=matter.code,
+        name=matter.name,
+        type=matter.type,
+        level=matter.level,
+        department=Ref(department.id, department.name),
+        time_limit_days=matter.promised_days,
+        legal_days=matter.legal_days,
+        visits=matter.visits,
+        online=matter.online,
+        fee=matter.fee,
+        phase=phase,
+        requires=sorted(requires),
+        reasons=sorted(set(reasons)),
+        critical=critical,
+        source=matter.source,
+    )
+
+
+def _materials(
+    sub: PositionSubgraph,
+    chosen: set[str],
+    added: list[tuple[str, str | None, str]],
+) -> list[PlannedMaterial]:
+    used_by: dict[str, set[str]] = {}
+    added_by: dict[str, set[str]] = {}
+    for link in sub.matter_materials:
+        if link.a in chosen:
+            used_by.setdefault(link.b, set()).add(link.a)
+    for material, matter, tag in added:
+        users = used_by.setdefault(material, set())
+        if matter is not None and matter in chosen:
+            users.add(matter)
+        added_by.setdefault(material, set()).add(tag)
+    out = [
+        PlannedMaterial(
+            id=m,
+            name=sub.materials[m].name,
+            used_by=sorted(users),
+            added_by=sorted(added_by.get(m, set())),
+        )
+        for m, users in used_by.items()
+    ]
+    return sorted(out, key=lambda p: (-len(p.used_by), p.id))
+
+
+def _department_path(sub: PositionSubgraph, planned: list[PlannedMatter]) -> list[Phase]:
+    phases: dict[int, list[PlannedMatter]] = {}
+    for p in planned:
+        phases.setdefault(p.phase, []).append(p)
+    path = []
+    for number in sorted(phases):
+        members = phases[number]
+        departments = sorted({p.department.id for p in members})
+        path.append(
+            Phase(
+                phase=number,
+                departments=[Ref(d, sub.departments[d].name) for d in departments],
+                matters=[p.id for p in members],
+                days=max(p.time_limit_days for p in members),
+            )
+        )
+    return path
+
+
+def _pending(sub: PositionSubgraph, answers: dict[str, str]) -> list[PendingQuestion]:
+    scenarios = {s.id: s for s in sub.scenarios}
+    names = {m: sub.matters[m].name for m in sub.matters}
+    out = []
+    for condition in sub.conditions:
+        if condition.id in answers:
+            continue
+        options = []
+        for value in condition.options:
+            adds = [
+                OptionEffect(
+                    e.target_kind,
+                    e.target_id,
+                    names[e.target_id] if e.target_kind == "matter" else sub.materials[e.target_id].name,
+                )
+                for e in sub.condition_effects
+                if e.condition_id == condition.id and e.option == value
+            ]
+            options.append(QuestionOption(value, adds))
+        scenario = scenarios[condition.scenario_id]
+        out.append(
+            PendingQuestion(
+                condition.id, condition.question, Ref(scenario.id, scenario.name), options
+            )
+        )
+    return out

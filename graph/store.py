@@ -1,0 +1,88 @@
+"""The GraphStore protocol: what every backend stores and fetches (and nothing more).
+
+Domain logic (planning, ranking, matrices) lives in graph/ modules that call these methods,
+so every backend gives the same answers. Lists come back sorted by id unless said otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from graph.model import (
+    Bundle,
+    BundleDetail,
+    Catalog,
+    CentreDetail,
+    DepartmentDetail,
+    Industry,
+    IndustryDetail,
+    MatterDetail,
+    Position,
+    PositionSubgraph,
+    Scenario,
+    SearchHit,
+    Stage,
+)
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """A backend holding one catalog at a time."""
+
+    def replace_catalog(self, catalog: Catalog) -> None:
+        """Swap in a validated catalog atomically: readers see the old or the new, never a mix."""
+        ...
+
+    def ping(self) -> None:
+        """Return when the backend answers; raise BackendUnavailable otherwise."""
+        ...
+
+    def stats(self) -> dict[str, int]:
+        """Node counts per label and relationship counts per type."""
+        ...
+
+    def list_industries(self) -> list[tuple[Industry, list[Stage]]]:
+        """Every industry with its stages in chain order."""
+        ...
+
+    def industry_detail(self, industry_id: str) -> IndustryDetail:
+        """An industry's stages with their scenarios and bundles; NotFound if unknown."""
+        ...
+
+    def list_scenarios(self, industry_id: str | None, stage_id: str | None) -> list[Scenario]:
+        """Scenarios, optionally only those under an industry and/or one stage."""
+        ...
+
+    def list_bundles(
+        self, industry_id: str | None, stage_id: str | None, kind: str | None
+    ) -> list[Bundle]:
+        """Bundles, filtered by the industry/stage whose scenarios they serve and by kind."""
+        ...
+
+    def matter_detail(self, matter_id: str) -> MatterDetail:
+        """A matter with its department, materials, prerequisites and where it is used."""
+        ...
+
+    def department_detail(self, department_id: str) -> DepartmentDetail:
+        """A department with its matters, the bundles it leads and the centres hosting it."""
+        ...
+
+    def bundle_detail(self, bundle_id: str) -> BundleDetail:
+        """A bundle with its lead department, family, matters and scenarios."""
+        ...
+
+    def centre_detail(self, centre_id: str) -> CentreDetail:
+        """A service centre with the departments it hosts."""
+        ...
+
+    def list_centres(self) -> list[CentreDetail]:
+        """Every service centre with its departments."""
+        ...
+
+    def position_subgraph(self, position: Position) -> PositionSubgraph:
+        """Everything the planner needs for a position, in one backend call."""
+        ...
+
+    def search_candidates(self, terms: list[str], limit: int) -> list[SearchHit]:
+        """Records whose name or text contains any of the terms (CJK bigrams); unranked."""
+        ...
