@@ -250,8 +250,9 @@ def _stage(r: _Row) -> Stage:
 
 
 def _matter(r: _Row) -> Matter:
+    before = len(r.problems)
     legal, promised = r.integer("legal_days"), r.integer("promised_days")
-    if promised > legal and r.cells.get("legal_days"):
+    if len(r.problems) == before and promised > legal:
         r.fail("promised_days", f"promised limit {promised} exceeds the legal limit {legal}")
     return Matter(
         id=r.ident("id"), code=r.text("code"), name=r.text("name"),
@@ -346,7 +347,7 @@ def _effects(b: _Builder) -> list[ConditionEffect]:
 
 
 def _check_cycles(b: _Builder) -> None:
-    """Name every prerequisite cycle, at the row of the edge that closes it."""
+    """Name every prerequisite cycle, at the row of its last edge in the file."""
     table = b.tables.get("prerequisites")
     if table is None:
         return
@@ -367,8 +368,10 @@ def _check_cycles(b: _Builder) -> None:
                 key = frozenset(cycle)
                 if key not in reported:
                     reported.add(key)
+                    # Reported at the cycle's last row in the file: usually the edit that made it.
+                    row = max(row_of[(x, y)] for x, y in zip(cycle, cycle[1:], strict=False))
                     b.problems.append(
-                        Problem(table.label, row_of[(node, nxt)], "requires_id",
+                        Problem(table.label, row, "requires_id",
                                 "prerequisite cycle: " + " -> ".join(cycle))
                     )
             elif nxt not in state:

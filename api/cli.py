@@ -1,0 +1,229 @@
+"""The `chainkg` command line: data to stdout, progress and logs to stderr, `--json` for scripts."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from api.settings import Backend, get_settings
+from graph.errors import CatalogError, ChainKGError
+from graph.memory import MemoryStore
+from graph.model import Position
+from graph.planner import Recommendation, recommend
+from graph.search import search as run_search
+from loaders import load_catalog
+
+app = typer.Typer(
+    help="chainkg: industry-chain knowledge graph for government services (产业链政务服务知识图谱).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+out = Console()  # data
+if not out.is_terminal:
+    out = Console(width=200)  # piped: no truncation of long Chinese names
+err = Console(stderr=True)  # progress, logs, errors
+
+CatalogOpt = Annotated[
+    Path | None,
+    typer.Option("--data", help="Catalog folder or .xlsx (default: CHAINKG_DATA or the shipped one)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+def _catalog_path(data: Path | None) -> Path:
+    return data if data is not None else get_settings().catalog_path()
+
+
+def _memory_store(data: Path | None) -> MemoryStore:
+    path = _catalog_path(data)
+    try:
+        return MemoryStore(load_catalog(path))
+    except CatalogError as exc:
+        _print_problems(exc, path)
+        raise typer.Exit(1) from None
+
+
+def _print_problems(exc: CatalogError, path: Path) -> None:
+    err.print(f"[red]{path}: {len(exc.problems)} error(s)[/red]", highlight=False)
+    for problem in exc.problems:
+        err.print(f"  {problem}", highlight=False, markup=False)
+
+
+def _emit_json(payload: Any) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (CHAINKG_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (CHAINKG_PORT).")] = None,
+    data: CatalogOpt = None,
+) -> None:
+    """Serve the HTTP API (default: embedded backend, shipped catalog)."""
+    import uvicorn
+
+    from api.app import build_store, create_app
+
+    settings = get_settings()
+    if data is not None:
+        settings = settings.model_copy(update={"data": data})
+    try:
+        store = build_store(settings)
+    except CatalogError as exc:
+        _print_problems(exc, settings.catalog_path())
+        raise typer.Exit(1) from None
+    if settings.backend == Backend.NEO4J:
+        try:
+            store.ping()
+        except ChainKGError as exc:
+            err.print(f"[yellow]Neo4j is not reachable at {settings.neo4j_uri}: {exc}. "
+                      "Serving anyway: /v1/ready answers 503 until it is back.[/yellow]")
+    bind_host, bind_port = host or settings.host, port or settings.port
+    err.print(f"chainkg: {settings.backend} backend, http://{bind_host}:{bind_port}/v1/docs")
+    uvicorn.run(create_app(settings, store), host=bind_host, port=bind_port,
+                log_level=settings.log_level)
+
+
+@app.command()
+def check(
+    path: Annotated[Path, typer.Argument(help="Catalog folder of CSVs or an .xlsx workbook.")],
+    report: Annotated[bool, typer.Option("--report", help="Counts, sources and orphans.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate a catalog; print every error as file:row:column; exit 1 on errors."""
+    try:
+        catalog = load_catalog(path)
+    except CatalogError as exc:
+        if as_json:
+            _emit_json({"ok": False, "errors": [dataclasses.asdict(p) for p in exc.problems]})
+        else:
+            _print_problems(exc, path)
+        raise typer.Exit(1) from None
+    from loaders.report import catalog_report, render_report
+
+    summary = catalog_report(catalog)
+    if as_json:
+        _emit_json({"ok": True, **summary})
+    elif report:
+        render_report(summary, out)
+    else:
+        out.print(f"{path}: ok, {catalog.total_rows()} rows "
+                  f"({summary['counts']['matters']} matters, {summary['counts']['scenarios']} scenarios)")
+    if summary["warnings"]:
+        err.print(f"[yellow]{len(summary['warnings'])} warning(s)[/yellow]")
+
+
+@app.command(name="recommend")
+def recommend_cmd(
+    industry: Annotated[str, typer.Option(help="Industry id, e.g. nev.")],
+    stage: Annotated[str, typer.Option(help="Stage id, e.g. nev.circulation.")],
+    scenario: Annotated[str | None, typer.Option(help="One scenario (default: all of the stage).")] = None,
+    answer: Annotated[
+        list[str] | None, typer.Option(help="Answer a question: CONDITION_ID=OPTION (repeatable).")
+    ] = None,
+    data: CatalogOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The bundle, matters, materials and department path for a position in the chain."""
+    answers: dict[str, str] = {}
+    for item in answer or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            err.print(f"[red]--answer '{item}': expected CONDITION_ID=OPTION[/red]")
+            raise typer.Exit(2)
+        answers[key.strip()] = value.strip()
+    store = _memory_store(data)
+    try:
+        rec = recommend(store, Position(industry, stage, scenario), answers)
+    except ChainKGError as exc:
+        err.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(1) from None
+    if as_json:
+        _emit_json(dataclasses.asdict(rec))
+    else:
+        _render_recommendation(rec)
+
+
+def _render_recommendation(rec: Recommendation) -> None:
+    p = rec.position
+    where = f"{p.industry.name} / {p.stage.name}"
+    where += f" / {p.scenario.name}" if p.scenario else f" ({len(p.scenarios)} 个场景)"
+    out.print(f"[bold]{where}[/bold]")
+    if rec.bundles:
+        out.print("一件事: " + "、".join(b.name for b in rec.bundles))
+    names = {m.id: m.name for m in rec.matters}
+    path = Table(title="部门路径 department path", show_lines=False)
+    for column in ("阶段", "部门", "事项", "承诺时限"):
+        path.add_column(column)
+    for phase in rec.department_path:
+        path.add_row(
+            str(phase.phase),
+            "\n".join(d.name for d in phase.departments),
+            "\n".join(names[m] for m in phase.matters),
+            f"{phase.days} 天",
+        )
+    out.print(path)
+    matters = Table(title="事项 matters")
+    for column in ("阶段", "事项", "部门", "类型", "承诺/法定", "关键"):
+        matters.add_column(column)
+    for m in rec.matters:
+        matters.add_row(str(m.phase), m.name, m.department.name, m.type,
+                        f"{m.time_limit_days}/{m.legal_days}", "★" if m.critical else "")
+    out.print(matters)
+    mats = Table(title="材料 (每项只交一次)")
+    mats.add_column("材料")
+    mats.add_column("用于")
+    for material in rec.materials:
+        mats.add_row(material.name, str(len(material.used_by)) + " 个事项")
+    out.print(mats)
+    e, s = rec.estimate, rec.savings
+    out.print(f"时限: 串联 {e.serial_days} 天, 并联 {e.parallel_days} 天")
+    out.print(f"材料 {s.materials_before} → {s.materials_after}, 跑动 {s.visits_before} → "
+              f"{s.visits_after}, 环节 {s.steps_before} → {s.steps_after}")
+    for held in rec.prerequisites_held:
+        out.print(f"须已取得: {held.name}")
+    for q in rec.pending_questions:
+        opts = " / ".join(
+            f"{o.value}" + (f" (+{'、'.join(a.name for a in o.adds)})" if o.adds else "")
+            for o in q.options
+        )
+        out.print(f"待答: {q.question} [--answer {q.id}=…] {opts}", highlight=False, markup=False)
+
+
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help="Chinese text, e.g. 施工.")],
+    limit: Annotated[int, typer.Option(help="Most results.")] = 20,
+    data: CatalogOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Search matters, bundles, guides, scenarios and departments."""
+    hits = run_search(_memory_store(data), text, limit=limit)
+    if as_json:
+        _emit_json([dataclasses.asdict(h) for h in hits])
+        return
+    table = Table()
+    for column in ("kind", "id", "名称", "score"):
+        table.add_column(column)
+    for h in hits:
+        table.add_row(h.kind, h.id, h.name, f"{h.score:.1f}")
+    out.print(table)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""A review report of a valid catalog: counts, bundle sizes, source kinds and orphans."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from graph.model import Catalog
+
+
+def source_kind(source: str) -> str:
+    """'article', 'illustrative', or 'regulation' for anything naming a document."""
+    return source if source in ("article", "illustrative") else "regulation"
+
+
+def _all_sources(catalog: Catalog) -> list[str]:
+    sources: list[str] = []
+    for table in (
+        catalog.industries, catalog.stages, catalog.scenarios, catalog.departments,
+        catalog.matters, catalog.materials, catalog.bundles, catalog.conditions,
+        catalog.guides, catalog.service_centres,
+    ):
+        sources += [r.source for r in table.values()]  # type: ignore[attr-defined]
+    for links in (
+        catalog.stage_scenarios, catalog.scenario_matters, catalog.scenario_bundles,
+        catalog.bundle_matters, catalog.matter_materials, catalog.prerequisites,
+        catalog.centre_departments,
+    ):
+        sources += [link.source for link in links]
+    sources += [e.source for e in catalog.condition_effects]
+    return sources
+
+
+def orphans(catalog: Catalog) -> dict[str, list[str]]:
+    """Records nothing reaches: each list should be empty in a shipped catalog."""
+    staged = {link.b for link in catalog.stage_scenarios}
+    reached = {link.b for link in catalog.scenario_matters} | {
+        link.b for link in catalog.bundle_matters
+    } | {e.target_id for e in catalog.condition_effects if e.target_kind == "matter"}
+    served_bundles = {link.b for link in catalog.scenario_bundles} | {
+        b.family_id for b in catalog.bundles.values() if b.family_id
+    }
+    bundle_with_matters = {link.a for link in catalog.bundle_matters}
+    scenario_with_matters = {link.a for link in catalog.scenario_matters} | {
+        link.a for link in catalog.scenario_bundles if link.b in bundle_with_matters
+    }
+    handling = {m.department_id for m in catalog.matters.values()} | {
+        b.lead_department_id for b in catalog.bundles.values()
+    }
+    used_materials = {link.b for link in catalog.matter_materials} | {
+        e.target_id for e in catalog.condition_effects if e.target_kind == "material"
+    }
+    return {
+        "matters reached by no scenario or bundle": sorted(set(catalog.matters) - reached),
+        "departments with no matter or bundle": sorted(set(catalog.departments) - handling),
+        "materials no matter asks for": sorted(set(catalog.materials) - used_materials),
+        "scenarios under no stage": sorted(set(catalog.scenarios) - staged),
+        "scenarios with no matter": sorted(set(catalog.scenarios) - scenario_with_matters),
+        "bundles serving no scenario": sorted(set(catalog.bundles) - served_bundles),
+        "bundles with no matter": sorted(
+            b for b in set(catalog.bundles) - bundle_with_matters
+            if not any(x.family_id == b for x in catalog.bundles.values())
+        ),
+    }
+
+
+def catalog_report(catalog: Catalog) -> dict[str, Any]:
+    """Everything `chainkg check --report` prints, as plain data."""
+    per_bundle = Counter(link.a for link in catalog.bundle_matters)
+    kinds = Counter(source_kind(s) for s in _all_sources(catalog))
+    total = sum(kinds.values()) or 1
+    found = orphans(catalog)
+    return {
+        "counts": catalog.counts(),
+        "bundles": [
+            {"id": b.id, "name": b.name, "kind": str(b.kind), "matters": per_bundle[b.id]}
+            for b in sorted(catalog.bundles.values(), key=lambda b: (str(b.kind), b.id))
+        ],
+        "sources": {k: {"rows": n, "share": round(n / total, 3)} for k, n in sorted(kinds.items())},
+        "orphans": found,
+        "warnings": [f"{what}: {', '.join(ids)}" for what, ids in found.items() if ids],
+    }
+
+
+def render_report(summary: dict[str, Any], console: Console) -> None:
+    """The report as tables for people."""
+    counts = Table(title="rows per table")
+    counts.add_column("table")
+    counts.add_column("rows", justify="right")
+    for name, n in summary["counts"].items():
+        counts.add_row(name, str(n))
+    console.print(counts)
+    bundles = Table(title="bundles")
+    for column in ("kind", "id", "名称", "matters"):
+        bundles.add_column(column)
+    for b in summary["bundles"]:
+        bundles.add_row(b["kind"], b["id"], b["name"], str(b["matters"]))
+    console.print(bundles)
+    sources = Table(title="records per source kind")
+    for column in ("source", "rows", "share"):
+        sources.add_column(column)
+    for kind, v in summary["sources"].items():
+        sources.add_row(kind, str(v["rows"]), f"{v['share']:.1%}")
+    console.print(sources)
+    for what, ids in summary["orphans"].items():
+        console.print(f"{what}: {len(ids)}" + (f" ({', '.join(ids)})" if ids else ""))

@@ -1,0 +1,134 @@
+"""The planner on the mini catalog: phases, critical path, dedup, conditions, pending questions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graph.errors import CatalogError, InvalidRequest, NotFound
+from graph.memory import MemoryStore
+from graph.model import Position
+from graph.planner import recommend
+from loaders import load_catalog
+
+CONSTRUCTION = Position("nev", "nev.construction")
+KAIGONG = Position("nev", "nev.construction", "kaigong")
+
+
+def test_matters_are_scenario_plus_bundle_each_once(mini_store: MemoryStore) -> None:
+    rec = recommend(mini_store, KAIGONG)
+    assert [m.id for m in rec.matters] == ["ghxk", "rfsp", "sgxk"]
+    assert [b.id for b in rec.bundles] == ["kaigong_bundle"]
+    reasons = {m.id: m.reasons for m in rec.matters}
+    assert reasons["ghxk"] == ["scenario:kaigong"]
+    assert reasons["sgxk"] == ["bundle:kaigong_bundle"]
+
+
+def test_parallel_matters_share_a_phase(mini_store: MemoryStore) -> None:
+    rec = recommend(mini_store, KAIGONG)
+    path = [(p.phase, p.matters, [d.id for d in p.departments]) for p in rec.department_path]
+    # 施工许可 and 人防 run in parallel once the planning permit is there.
+    assert path == [(1, ["ghxk"], ["gh"]), (2, ["rfsp", "sgxk"], ["rf", "zj"])]
+
+
+def test_estimate_is_serial_sum_and_critical_path(mini_store: MemoryStore) -> None:
+    rec = recommend(mini_store, CONSTRUCTION)
+    assert rec.estimate.serial_days == 5 + 2 + 1 + 3
+    # ghxk(5) -> sgxk(1) -> jgba(3) = 9 beats ghxk(5) -> rfsp(2) = 7
+    assert rec.estimate.parallel_days == 9
+    assert rec.estimate.critical_path == ["ghxk", "sgxk", "jgba"]
+    assert {m.id for m in rec.matters if m.critical} == {"ghxk", "sgxk", "jgba"}
+
+
+def test_a_condition_adds_a_matter_and_moves_the_critical_path(mini_store: MemoryStore) -> None:
+    rec = recommend(mini_store, CONSTRUCTION, {"special_project": "是"})
+    assert "xfsc" in {m.id for m in rec.matters}
+    assert rec.estimate.critical_path == ["ghxk", "xfsc"]
+    assert rec.estimate.parallel_days == 10
+    assert "condition:special_project=是" in next(m for m in rec.matters if m.id == "xfsc").reasons
+
+
+def test_the_other_option_adds_nothing(mini_store: MemoryStore) -> None:
+    assert "xfsc" not in {m.id for m in recommend(mini_store, KAIGONG, {"special_project": "否"}).matters}
+
+
+def test_materials_are_asked_once_with_their_users(mini_store: MemoryStore) -> None:
+    rec = recommend(mini_store, KAIGONG)
+    used = {m.id: m.used_by for m in rec.materials}
+    assert used == {
+        "license": ["ghxk", "rfsp", "sgxk"],
+        "drawings": ["rfsp", "sgxk"],
+        "form": ["ghxk", "sgxk"],
+    }
+    assert rec.savings.materials_before == 7
+    assert rec.savings.materials_after == 3
+
+
+def test_a_condition_adds_a_material_for_a_matter(mini_store: MemoryStore) -> None:
+    rec = recommend(mini_store, KAIGONG, {"big_area": "是"})
+    fire = next(m for m in rec.materials if m.id == "fire_docs")
+    assert fire.used_by == ["sgxk"] and fire.added_by == ["condition:big_area=是"]
+
+
+def test_savings_visits_and_steps(mini_store: MemoryStore) -> None:
+    rec = recommend(mini_store, KAIGONG)
+    s = rec.savings
+    assert (s.visits_before, s.visits_after) == (3, 1)  # rfsp is not online
+    assert (s.steps_before, s.steps_after) == (3, 2)
+    online = recommend(mini_store, Position("nev", "nev.circulation"))
+    assert online.savings.visits_after == 0  # every matter online: no window visit
+
+
+def test_pending_questions_list_unanswered_conditions_with_effects(mini_store: MemoryStore) -> None:
+    rec = recommend(mini_store, KAIGONG, {"big_area": "否"})
+    assert [q.id for q in rec.pending_questions] == ["special_project"]
+    q = rec.pending_questions[0]
+    assert q.scenario.id == "kaigong"
+    assert [(o.value, [a.id for a in o.adds]) for o in q.options] == [("是", ["xfsc"]), ("否", [])]
+
+
+def test_prerequisites_outside_the_position_are_held(mini_store: MemoryStore) -> None:
+    rec = recommend(mini_store, Position("nev", "nev.construction", "jungong"))
+    assert [m.id for m in rec.matters] == ["jgba"]
+    assert [(h.id, h.required_by) for h in rec.prerequisites_held] == [("sgxk", ["jgba"])]
+    assert rec.department_path[0].matters == ["jgba"]
+
+
+@pytest.mark.parametrize(
+    ("position", "kind"),
+    [
+        (Position("ship", "nev.construction"), "industry"),
+        (Position("nev", "nev.nowhere"), "stage"),
+        (Position("nev", "nev.construction", "nothing"), "scenario"),
+    ],
+)
+def test_unknown_ids(mini_store: MemoryStore, position: Position, kind: str) -> None:
+    with pytest.raises(NotFound) as caught:
+        recommend(mini_store, position)
+    assert caught.value.kind == kind
+
+
+@pytest.mark.parametrize(
+    ("position", "answers", "field"),
+    [
+        (Position("nev", "nev.construction", "sales"), {}, "scenario"),
+        (KAIGONG, {"special_project": "也许"}, "answers.special_project"),
+        (Position("nev", "nev.circulation"), {"special_project": "是"}, "answers.special_project"),
+    ],
+)
+def test_inconsistent_requests(
+    mini_store: MemoryStore, position: Position, answers: dict[str, str], field: str
+) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        recommend(mini_store, position, answers)
+    assert caught.value.field == field
+
+
+def test_a_failed_load_leaves_the_previous_catalog_serving(
+    mini_store: MemoryStore, mini_copy: Path
+) -> None:
+    (mini_copy / "prerequisites.csv").open("a", encoding="utf-8").write("ghxk,jgba,x\n")
+    with pytest.raises(CatalogError):
+        mini_store.replace_catalog(load_catalog(mini_copy))
+    assert [m.id for m in recommend(mini_store, KAIGONG).matters] == ["ghxk", "rfsp", "sgxk"]
