@@ -22,7 +22,7 @@ from graph.search import search as run_search
 from loaders import load_catalog
 
 app = typer.Typer(
-    help="chainkg: industry-chain knowledge graph for government services (产业链政务服务知识图谱).",
+    help="chainkg: industry-chain knowledge graph for government services (产业链政务服务知识图谱)",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -33,7 +33,9 @@ err = Console(stderr=True)  # progress, logs, errors
 
 CatalogOpt = Annotated[
     Path | None,
-    typer.Option("--data", help="Catalog folder or .xlsx (default: CHAINKG_DATA or the shipped one)."),
+    typer.Option(
+        "--data", help="Catalog folder or .xlsx (default: CHAINKG_DATA or the shipped one)."
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
@@ -84,12 +86,15 @@ def serve(
         try:
             store.ping()
         except ChainKGError as exc:
-            err.print(f"[yellow]Neo4j is not reachable at {settings.neo4j_uri}: {exc}. "
-                      "Serving anyway: /v1/ready answers 503 until it is back.[/yellow]")
+            err.print(
+                f"[yellow]Neo4j is not reachable at {settings.neo4j_uri}: {exc}. "
+                "Serving anyway: /v1/ready answers 503 until it is back.[/yellow]"
+            )
     bind_host, bind_port = host or settings.host, port or settings.port
     err.print(f"chainkg: {settings.backend} backend, http://{bind_host}:{bind_port}/v1/docs")
-    uvicorn.run(create_app(settings, store), host=bind_host, port=bind_port,
-                log_level=settings.log_level)
+    uvicorn.run(
+        create_app(settings, store), host=bind_host, port=bind_port, log_level=settings.log_level
+    )
 
 
 @app.command()
@@ -115,8 +120,10 @@ def check(
     elif report:
         render_report(summary, out)
     else:
-        out.print(f"{path}: ok, {catalog.total_rows()} rows "
-                  f"({summary['counts']['matters']} matters, {summary['counts']['scenarios']} scenarios)")
+        out.print(
+            f"{path}: ok, {catalog.total_rows()} rows "
+            f"({summary['counts']['matters']} matters, {summary['counts']['scenarios']} scenarios)"
+        )
     if summary["warnings"]:
         err.print(f"[yellow]{len(summary['warnings'])} warning(s)[/yellow]")
 
@@ -125,7 +132,9 @@ def check(
 def recommend_cmd(
     industry: Annotated[str, typer.Option(help="Industry id, e.g. nev.")],
     stage: Annotated[str, typer.Option(help="Stage id, e.g. nev.circulation.")],
-    scenario: Annotated[str | None, typer.Option(help="One scenario (default: all of the stage).")] = None,
+    scenario: Annotated[
+        str | None, typer.Option(help="One scenario (default: all of the stage).")
+    ] = None,
     answer: Annotated[
         list[str] | None, typer.Option(help="Answer a question: CONDITION_ID=OPTION (repeatable).")
     ] = None,
@@ -175,8 +184,14 @@ def _render_recommendation(rec: Recommendation) -> None:
     for column in ("阶段", "事项", "部门", "类型", "承诺/法定", "关键"):
         matters.add_column(column)
     for m in rec.matters:
-        matters.add_row(str(m.phase), m.name, m.department.name, m.type,
-                        f"{m.time_limit_days}/{m.legal_days}", "★" if m.critical else "")
+        matters.add_row(
+            str(m.phase),
+            m.name,
+            m.department.name,
+            m.type,
+            f"{m.time_limit_days}/{m.legal_days}",
+            "★" if m.critical else "",
+        )
     out.print(matters)
     mats = Table(title="材料 (每项只交一次)")
     mats.add_column("材料")
@@ -186,8 +201,10 @@ def _render_recommendation(rec: Recommendation) -> None:
     out.print(mats)
     e, s = rec.estimate, rec.savings
     out.print(f"时限: 串联 {e.serial_days} 天, 并联 {e.parallel_days} 天")
-    out.print(f"材料 {s.materials_before} → {s.materials_after}, 跑动 {s.visits_before} → "
-              f"{s.visits_after}, 环节 {s.steps_before} → {s.steps_after}")
+    out.print(
+        f"材料 {s.materials_before} → {s.materials_after}, 跑动 {s.visits_before} → "
+        f"{s.visits_after}, 环节 {s.steps_before} → {s.steps_after}"
+    )
     for held in rec.prerequisites_held:
         out.print(f"须已取得: {held.name}")
     for q in rec.pending_questions:
@@ -218,10 +235,31 @@ def search(
     out.print(table)
 
 
+@app.command()
+def synth(
+    scale: Annotated[int, typer.Option(min=1, help="How many times the base catalog.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the CSVs into.")],
+    data: CatalogOpt = None,
+) -> None:
+    """Write a deterministic synthetic catalog N times the base one (for benchmarks)."""
+    from loaders.synthetic import synth as make
+    from loaders.writer import write_catalog
+
+    path = _catalog_path(data)
+    try:
+        base = load_catalog(path)
+    except CatalogError as exc:
+        _print_problems(exc, path)
+        raise typer.Exit(1) from None
+    rows = write_catalog(make(base, scale), out_dir)
+    err.print(f"wrote {rows} rows ({scale}x {path}) to {out_dir}")
+
+
 def main() -> None:
     """Console-script entry point."""
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
     app()
 
 

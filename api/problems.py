@@ -17,9 +17,7 @@ TYPE_BASE = "urn:chainkg:problem:"  # a URI that identifies the kind (RFC 9457 Â
 log = logging.getLogger("chainkg.api")
 
 
-def problem(
-    status: int, slug: str, title: str, detail: str, **extra: Any
-) -> JSONResponse:
+def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
     body = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail, **extra}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
@@ -34,13 +32,19 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
-        return problem(404, "not-found", f"Unknown {exc.kind}", str(exc), kind=exc.kind,
-                       id=exc.record_id)
+        return problem(
+            404, "not-found", f"Unknown {exc.kind}", str(exc), kind=exc.kind, id=exc.record_id
+        )
 
     @app.exception_handler(InvalidRequest)
     async def invalid(_: Request, exc: InvalidRequest) -> JSONResponse:
-        return problem(422, "validation", "Invalid request", str(exc),
-                       errors=[{"field": exc.field, "message": exc.message}])
+        return problem(
+            422,
+            "validation",
+            "Invalid request",
+            str(exc),
+            errors=[{"field": exc.field, "message": exc.message}],
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -22,5 +22,8 @@ def open_store(
     if backend == "neo4j":
         from graph.neo4j_store import Neo4jStore  # the driver is imported only when used
 
-        return Neo4jStore(neo4j_uri, neo4j_user, neo4j_password, database=neo4j_database)
+        store: GraphStore = Neo4jStore(
+            neo4j_uri, neo4j_user, neo4j_password, database=neo4j_database
+        )
+        return store
     raise ValueError(f"unknown backend '{backend}' (expected memory or neo4j)")

@@ -57,9 +57,7 @@ class _Snapshot:
         if node not in self.graph:
             return []
         return sorted(
-            target[1]
-            for _, target, key in self.graph.out_edges(node, keys=True)
-            if key == rel
+            target[1] for _, target, key in self.graph.out_edges(node, keys=True) if key == rel
         )
 
     def into(self, node: Node, rel: str) -> list[str]:
@@ -103,9 +101,7 @@ def build_graph(catalog: Catalog) -> nx.MultiDiGraph:
             g.add_edge((src_label, link.a), (dst_label, link.b), key=rel)
     for effect in catalog.condition_effects:
         label = "Matter" if effect.target_kind == "matter" else "Material"
-        g.add_edge(
-            ("Condition", effect.condition_id), (label, effect.target_id), key="ADDS"
-        )
+        g.add_edge(("Condition", effect.condition_id), (label, effect.target_id), key="ADDS")
     for guide in catalog.guides.values():
         label = "Matter" if guide.about_kind == "matter" else "Bundle"
         g.add_edge(("Guide", guide.id), (label, guide.about_id), key="ABOUT")
@@ -342,15 +338,10 @@ class MemoryStore:
     def _searchable(self) -> list[SearchHit]:
         cat = self._snap.catalog
         out: list[SearchHit] = []
-        out += [
-            SearchHit("matter", m.id, m.name, m.code)
-            for m in cat.matters.values()
-        ]
+        out += [SearchHit("matter", m.id, m.name, m.code) for m in cat.matters.values()]
         out += [SearchHit("bundle", b.id, b.name, b.description) for b in cat.bundles.values()]
         out += [SearchHit("guide", g.id, g.title, g.body) for g in cat.guides.values()]
-        out += [
-            SearchHit("scenario", s.id, s.name, s.description) for s in cat.scenarios.values()
-        ]
+        out += [SearchHit("scenario", s.id, s.name, s.description) for s in cat.scenarios.values()]
         out += [SearchHit("department", d.id, d.name, "") for d in cat.departments.values()]
         return out
 

@@ -181,7 +181,9 @@ def plan(sub: PositionSubgraph, position: Position, answers: dict[str, str]) -> 
     critical_set = set(critical)
 
     planned = [
-        _planned_matter(sub, sub.matters[m], phase_of[m], requires[m], reasons[m], m in critical_set)
+        _planned_matter(
+            sub, sub.matters[m], phase_of[m], requires[m], reasons[m], m in critical_set
+        )
         for m in sorted(chosen, key=lambda m: (phase_of[m], m))
     ]
     materials = _materials(sub, chosen_set, added_materials)
@@ -233,9 +235,7 @@ def _check_answers(answers: dict[str, str], conditions: Mapping[str, object]) ->
     for condition_id, value in answers.items():
         condition = conditions.get(condition_id)
         if condition is None:
-            raise InvalidRequest(
-                f"answers.{condition_id}", "not a question asked at this position"
-            )
+            raise InvalidRequest(f"answers.{condition_id}", "not a question asked at this position")
         options = condition.options  # type: ignore[attr-defined]
         if value not in options:
             raise InvalidRequest(
@@ -371,7 +371,9 @@ def _pending(sub: PositionSubgraph, answers: dict[str, str]) -> list[PendingQues
                 OptionEffect(
                     e.target_kind,
                     e.target_id,
-                    names[e.target_id] if e.target_kind == "matter" else sub.materials[e.target_id].name,
+                    names[e.target_id]
+                    if e.target_kind == "matter"
+                    else sub.materials[e.target_id].name,
                 )
                 for e in sub.condition_effects
                 if e.condition_id == condition.id and e.option == value

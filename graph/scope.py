@@ -30,7 +30,8 @@ def resolve_position(
         raise NotFound("stage", position.stage)
     if stage.industry_id != industry.id:
         raise InvalidRequest(
-            "stage", f"stage '{stage.id}' belongs to industry '{stage.industry_id}', not '{industry.id}'"
+            "stage",
+            f"stage '{stage.id}' belongs to industry '{stage.industry_id}', not '{industry.id}'",
         )
     under = stage_scenarios(stage.id)
     if position.scenario is None:

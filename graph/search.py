@@ -43,7 +43,9 @@ def _latin(text: str) -> list[str]:
     return [t for t in re.split(r"[^0-9a-z]+", text) if t]
 
 
-def search(store: GraphStore, query: str, limit: int = 20, kind: str | None = None) -> list[RankedHit]:
+def search(
+    store: GraphStore, query: str, limit: int = 20, kind: str | None = None
+) -> list[RankedHit]:
     """Ranked matters, bundles, guides, scenarios and departments for a free-text query."""
     terms = query_terms(query)
     if not terms:

@@ -19,14 +19,25 @@ def source_kind(source: str) -> str:
 def _all_sources(catalog: Catalog) -> list[str]:
     sources: list[str] = []
     for table in (
-        catalog.industries, catalog.stages, catalog.scenarios, catalog.departments,
-        catalog.matters, catalog.materials, catalog.bundles, catalog.conditions,
-        catalog.guides, catalog.service_centres,
+        catalog.industries,
+        catalog.stages,
+        catalog.scenarios,
+        catalog.departments,
+        catalog.matters,
+        catalog.materials,
+        catalog.bundles,
+        catalog.conditions,
+        catalog.guides,
+        catalog.service_centres,
     ):
-        sources += [r.source for r in table.values()]  # type: ignore[attr-defined]
+        sources += [r.source for r in table.values()]
     for links in (
-        catalog.stage_scenarios, catalog.scenario_matters, catalog.scenario_bundles,
-        catalog.bundle_matters, catalog.matter_materials, catalog.prerequisites,
+        catalog.stage_scenarios,
+        catalog.scenario_matters,
+        catalog.scenario_bundles,
+        catalog.bundle_matters,
+        catalog.matter_materials,
+        catalog.prerequisites,
         catalog.centre_departments,
     ):
         sources += [link.source for link in links]
@@ -37,9 +48,11 @@ def _all_sources(catalog: Catalog) -> list[str]:
 def orphans(catalog: Catalog) -> dict[str, list[str]]:
     """Records nothing reaches: each list should be empty in a shipped catalog."""
     staged = {link.b for link in catalog.stage_scenarios}
-    reached = {link.b for link in catalog.scenario_matters} | {
-        link.b for link in catalog.bundle_matters
-    } | {e.target_id for e in catalog.condition_effects if e.target_kind == "matter"}
+    reached = (
+        {link.b for link in catalog.scenario_matters}
+        | {link.b for link in catalog.bundle_matters}
+        | {e.target_id for e in catalog.condition_effects if e.target_kind == "matter"}
+    )
     served_bundles = {link.b for link in catalog.scenario_bundles} | {
         b.family_id for b in catalog.bundles.values() if b.family_id
     }
@@ -61,7 +74,8 @@ def orphans(catalog: Catalog) -> dict[str, list[str]]:
         "scenarios with no matter": sorted(set(catalog.scenarios) - scenario_with_matters),
         "bundles serving no scenario": sorted(set(catalog.bundles) - served_bundles),
         "bundles with no matter": sorted(
-            b for b in set(catalog.bundles) - bundle_with_matters
+            b
+            for b in set(catalog.bundles) - bundle_with_matters
             if not any(x.family_id == b for x in catalog.bundles.values())
         ),
     }

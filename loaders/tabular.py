@@ -34,7 +34,9 @@ def read_tables(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
         return _read_workbook(path)
     if not path.exists():
         return {}, [Problem(str(path), None, None, "no such file or folder")]
-    return {}, [Problem(str(path), None, None, "expected a folder of CSV files or an .xlsx workbook")]
+    return {}, [
+        Problem(str(path), None, None, "expected a folder of CSV files or an .xlsx workbook")
+    ]
 
 
 def _read_folder(folder: Path) -> tuple[dict[str, RawTable], list[Problem]]:

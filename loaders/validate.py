@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -143,13 +144,21 @@ class _Builder:
             records[record_id] = record
         return records
 
-    def reference(self, row: _Row, column: str, value: str, pool: dict[str, object], kind: str) -> None:
+    def reference(
+        self, row: _Row, column: str, value: str, pool: Mapping[str, object], kind: str
+    ) -> None:
         if value and value not in pool and ID_PATTERN.match(value):
             row.fail(column, f"unknown {kind} '{value}'")
 
     def links(
-        self, name: str, a_col: str, a_pool: dict[str, object], a_kind: str,
-        b_col: str, b_pool: dict[str, object], b_kind: str,
+        self,
+        name: str,
+        a_col: str,
+        a_pool: dict[str, object],
+        a_kind: str,
+        b_col: str,
+        b_pool: dict[str, object],
+        b_kind: str,
     ) -> list[Link]:
         seen: dict[tuple[str, str], int] = {}
         out: list[Link] = []
@@ -173,7 +182,9 @@ def check_columns(tables: dict[str, RawTable]) -> list[Problem]:
         table = tables.get(spec.name)
         if table is None:
             if spec.must_exist:
-                problems.append(Problem(f"{spec.name}.csv", None, None, "required table is missing"))
+                problems.append(
+                    Problem(f"{spec.name}.csv", None, None, "required table is missing")
+                )
             continue
         for column in spec.required:
             if column not in table.header:
@@ -196,16 +207,22 @@ def build_catalog(tables: dict[str, RawTable]) -> tuple[Catalog, list[Problem]]:
     c = b.catalog
     c.industries = b.entities(
         "industries",
-        lambda r: Industry(r.ident("id"), r.text("name"), r.text("description", False), r.text("source")),
+        lambda r: Industry(
+            r.ident("id"), r.text("name"), r.text("description", False), r.text("source")
+        ),
     )
     c.stages = b.entities("stages", _stage)
     c.scenarios = b.entities(
         "scenarios",
-        lambda r: Scenario(r.ident("id"), r.text("name"), r.text("description", False), r.text("source")),
+        lambda r: Scenario(
+            r.ident("id"), r.text("name"), r.text("description", False), r.text("source")
+        ),
     )
     c.departments = b.entities(
         "departments",
-        lambda r: Department(r.ident("id"), r.text("name"), r.choice("level", LEVELS), r.text("source")),
+        lambda r: Department(
+            r.ident("id"), r.text("name"), r.choice("level", LEVELS), r.text("source")
+        ),
     )
     c.matters = b.entities("matters", _matter)
     c.materials = b.entities(
@@ -216,13 +233,19 @@ def build_catalog(tables: dict[str, RawTable]) -> tuple[Catalog, list[Problem]]:
     c.guides = b.entities("guides", _guide)
     c.service_centres = b.entities(
         "service_centres",
-        lambda r: ServiceCentre(r.ident("id"), r.text("name"), r.text("description", False), r.text("source")),
+        lambda r: ServiceCentre(
+            r.ident("id"), r.text("name"), r.text("description", False), r.text("source")
+        ),
     )
     _check_entity_references(b)
     pools: dict[str, dict[str, object]] = {
-        "stage": dict(c.stages), "scenario": dict(c.scenarios), "matter": dict(c.matters),
-        "bundle": dict(c.bundles), "material": dict(c.materials),
-        "department": dict(c.departments), "centre": dict(c.service_centres),
+        "stage": dict(c.stages),
+        "scenario": dict(c.scenarios),
+        "matter": dict(c.matters),
+        "bundle": dict(c.bundles),
+        "material": dict(c.materials),
+        "department": dict(c.departments),
+        "centre": dict(c.service_centres),
     }
     link_specs = (
         ("stage_scenarios", "stage_id", "stage", "scenario_id", "scenario"),
@@ -244,8 +267,12 @@ def build_catalog(tables: dict[str, RawTable]) -> tuple[Catalog, list[Problem]]:
 def _stage(r: _Row) -> Stage:
     kind = r.choice("kind", tuple(k.value for k in StageKind))
     return Stage(
-        r.ident("id"), r.ident("industry_id"), StageKind(kind) if kind in StageKind._value2member_map_ else StageKind.CONSTRUCTION,
-        r.text("name"), r.integer("order"), r.text("source"),
+        r.ident("id"),
+        r.ident("industry_id"),
+        StageKind(kind) if kind in StageKind._value2member_map_ else StageKind.CONSTRUCTION,
+        r.text("name"),
+        r.integer("order"),
+        r.text("source"),
     )
 
 
@@ -255,10 +282,17 @@ def _matter(r: _Row) -> Matter:
     if len(r.problems) == before and promised > legal:
         r.fail("promised_days", f"promised limit {promised} exceeds the legal limit {legal}")
     return Matter(
-        id=r.ident("id"), code=r.text("code"), name=r.text("name"),
-        type=r.choice("type", MATTER_TYPES), level=r.choice("level", LEVELS),
-        department_id=r.ident("department_id"), legal_days=legal, promised_days=promised,
-        visits=r.integer("visits"), online=r.boolean("online"), fee=r.decimal("fee"),
+        id=r.ident("id"),
+        code=r.text("code"),
+        name=r.text("name"),
+        type=r.choice("type", MATTER_TYPES),
+        level=r.choice("level", LEVELS),
+        department_id=r.ident("department_id"),
+        legal_days=legal,
+        promised_days=promised,
+        visits=r.integer("visits"),
+        online=r.boolean("online"),
+        fee=r.decimal("fee"),
         source=r.text("source"),
     )
 
@@ -266,12 +300,14 @@ def _matter(r: _Row) -> Matter:
 def _bundle(r: _Row) -> Bundle:
     kind = r.choice("kind", tuple(k.value for k in BundleKind))
     return Bundle(
-        id=r.ident("id"), name=r.text("name"),
+        id=r.ident("id"),
+        name=r.text("name"),
         kind=BundleKind(kind) if kind in BundleKind._value2member_map_ else BundleKind.ONE_THING,
         lead_department_id=r.ident("lead_department_id"),
         family_id=r.ident("family_id", False) or None,
         industry_id=r.ident("industry_id", False) or None,
-        description=r.text("description", False), source=r.text("source"),
+        description=r.text("description", False),
+        source=r.text("source"),
     )
 
 
@@ -280,13 +316,19 @@ def _condition(r: _Row) -> Condition:
     options = tuple(o.strip() for o in raw.split("|")) if raw else ()
     if raw and (len(options) < 2 or "" in options or len(set(options)) != len(options)):
         r.fail("options", f"'{raw}' needs two or more distinct options separated by |")
-    return Condition(r.ident("id"), r.text("question"), r.ident("scenario_id"), options, r.text("source"))
+    return Condition(
+        r.ident("id"), r.text("question"), r.ident("scenario_id"), options, r.text("source")
+    )
 
 
 def _guide(r: _Row) -> Guide:
     return Guide(
-        r.ident("id"), r.text("title"), r.text("body"), r.choice("about_kind", ("matter", "bundle")),
-        r.ident("about_id"), r.text("source"),
+        r.ident("id"),
+        r.text("title"),
+        r.text("body"),
+        r.choice("about_kind", ("matter", "bundle")),
+        r.ident("about_id"),
+        r.text("source"),
     )
 
 
@@ -298,12 +340,23 @@ def _check_entity_references(b: _Builder) -> None:
         b.reference(row, "industry_id", row.cells["industry_id"], dict(c.industries), "industry")
         key = (row.cells["industry_id"], row.cells["kind"])
         if key in order_seen and row.cells["id"] in c.stages:
-            row.fail("kind", f"industry '{key[0]}' already has a '{key[1]}' stage (row {order_seen[key]})")
+            row.fail(
+                "kind",
+                f"industry '{key[0]}' already has a '{key[1]}' stage (row {order_seen[key]})",
+            )
         order_seen.setdefault(key, row.number)
     for row in b.rows("matters"):
-        b.reference(row, "department_id", row.cells["department_id"], dict(c.departments), "department")
+        b.reference(
+            row, "department_id", row.cells["department_id"], dict(c.departments), "department"
+        )
     for row in b.rows("bundles"):
-        b.reference(row, "lead_department_id", row.cells["lead_department_id"], dict(c.departments), "department")
+        b.reference(
+            row,
+            "lead_department_id",
+            row.cells["lead_department_id"],
+            dict(c.departments),
+            "department",
+        )
         family = row.cells.get("family_id", "")
         b.reference(row, "family_id", family, dict(c.bundles), "bundle")
         if family in c.bundles and c.bundles[family].kind != BundleKind.ONE_CATEGORY:
@@ -316,7 +369,9 @@ def _check_entity_references(b: _Builder) -> None:
         b.reference(row, "scenario_id", row.cells["scenario_id"], dict(c.scenarios), "scenario")
     for row in b.rows("guides"):
         pool = dict(c.matters) if row.cells["about_kind"] == "matter" else dict(c.bundles)
-        b.reference(row, "about_id", row.cells["about_id"], pool, row.cells["about_kind"] or "record")
+        b.reference(
+            row, "about_id", row.cells["about_id"], pool, row.cells["about_kind"] or "record"
+        )
 
 
 def _effects(b: _Builder) -> list[ConditionEffect]:
@@ -330,7 +385,10 @@ def _effects(b: _Builder) -> list[ConditionEffect]:
         condition = c.conditions.get(condition_id)
         b.reference(row, "condition_id", condition_id, dict(c.conditions), "condition")
         if condition is not None and option and option not in condition.options:
-            row.fail("option", f"'{option}' is not an option of '{condition_id}' ({'|'.join(condition.options)})")
+            row.fail(
+                "option",
+                f"'{option}' is not an option of '{condition_id}' ({'|'.join(condition.options)})",
+            )
         if kind:
             pool = dict(c.matters) if kind == "matter" else dict(c.materials)
             b.reference(row, "target_id", target, pool, kind)
@@ -342,7 +400,11 @@ def _effects(b: _Builder) -> list[ConditionEffect]:
             row.fail(None, f"duplicate effect (first on row {seen[key]})")
         seen.setdefault(key, row.number)
         if row.ok:
-            out.append(ConditionEffect(condition_id, option, kind, target, matter or None, row.text("source")))
+            out.append(
+                ConditionEffect(
+                    condition_id, option, kind, target, matter or None, row.text("source")
+                )
+            )
     return out
 
 
@@ -364,15 +426,19 @@ def _check_cycles(b: _Builder) -> None:
         path.append(node)
         for nxt in sorted(graph.get(node, [])):
             if state.get(nxt) == 1:
-                cycle = path[path.index(nxt):] + [nxt]
+                cycle = [*path[path.index(nxt) :], nxt]
                 key = frozenset(cycle)
                 if key not in reported:
                     reported.add(key)
                     # Reported at the cycle's last row in the file: usually the edit that made it.
-                    row = max(row_of[(x, y)] for x, y in zip(cycle, cycle[1:], strict=False))
+                    row = max(row_of[(x, y)] for x, y in itertools.pairwise(cycle))
                     b.problems.append(
-                        Problem(table.label, row, "requires_id",
-                                "prerequisite cycle: " + " -> ".join(cycle))
+                        Problem(
+                            table.label,
+                            row,
+                            "requires_id",
+                            "prerequisite cycle: " + " -> ".join(cycle),
+                        )
                     )
             elif nxt not in state:
                 visit(nxt)

@@ -2,39 +2,55 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterable
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Query
 
 from api.deps import get_store
 from api.schemas import (
     BundleDetailOut,
+    BundleMatterOut,
     BundleOut,
     CentreOut,
     DepartmentDetailOut,
+    DepartmentOut,
+    GuideOut,
     IndustryDetailOut,
     IndustryOut,
+    MaterialOut,
     MatterDetailOut,
+    MatterOut,
+    Ref,
     ScenarioOut,
+    StageDetailOut,
+    StageOut,
 )
 from graph.model import BundleKind, CentreDetail
 from graph.store import GraphStore
 
 router = APIRouter(tags=["catalog"])
 Store = Annotated[GraphStore, Depends(get_store)]
-NOT_FOUND = {404: {"description": "Unknown id (problem+json)"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown id (problem+json)"}}
+
+
+class _Named(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+def refs(records: Iterable[_Named]) -> list[Ref]:
+    return [Ref(id=r.id, name=r.name) for r in records]
 
 
 @router.get("/industries", response_model=list[IndustryOut])
 def industries(store: Store) -> list[IndustryOut]:
     """Every industry with its stages in chain order."""
     return [
-        IndustryOut(
-            id=i.id,
-            name=i.name,
-            stages=[{"id": s.id, "name": s.name, "order": s.order, "kind": s.kind} for s in st],  # type: ignore[misc]
-        )
-        for i, st in store.list_industries()
+        IndustryOut(id=i.id, name=i.name, stages=[StageOut.model_validate(s) for s in stages])
+        for i, stages in store.list_industries()
     ]
 
 
@@ -48,10 +64,11 @@ def industry(industry_id: str, store: Store) -> IndustryDetailOut:
         description=d.industry.description,
         source=d.industry.source,
         stages=[
-            {  # type: ignore[misc]
-                "id": s.stage.id, "name": s.stage.name, "order": s.stage.order,
-                "kind": s.stage.kind, "scenarios": s.scenarios, "bundles": s.bundles,
-            }
+            StageDetailOut(
+                **StageOut.model_validate(s.stage).model_dump(),
+                scenarios=[ScenarioOut.model_validate(x) for x in s.scenarios],
+                bundles=[BundleOut.model_validate(x) for x in s.bundles],
+            )
             for s in d.stages
         ],
     )
@@ -71,30 +88,27 @@ def scenarios(
 def matter(matter_id: str, store: Store) -> MatterDetailOut:
     """A matter with its department, materials, prerequisites and source."""
     d = store.matter_detail(matter_id)
-    m = d.matter
     return MatterDetailOut(
-        **{f: getattr(m, f) for f in MatterDetailOut.model_fields if hasattr(m, f)},
-        department=d.department,  # type: ignore[arg-type]
-        materials=d.materials,  # type: ignore[arg-type]
-        prerequisites=[{"id": r.id, "name": r.name} for r in d.requires],  # type: ignore[misc]
-        required_by=[{"id": r.id, "name": r.name} for r in d.required_by],  # type: ignore[misc]
-        scenarios=[{"id": r.id, "name": r.name} for r in d.scenarios],  # type: ignore[misc]
-        bundles=[{"id": r.id, "name": r.name} for r in d.bundles],  # type: ignore[misc]
-        guides=d.guides,  # type: ignore[arg-type]
+        **MatterOut.model_validate(d.matter).model_dump(),
+        department=DepartmentOut.model_validate(d.department),
+        materials=[MaterialOut.model_validate(m) for m in d.materials],
+        prerequisites=refs(d.requires),
+        required_by=refs(d.required_by),
+        scenarios=refs(d.scenarios),
+        bundles=refs(d.bundles),
+        guides=[GuideOut.model_validate(g) for g in d.guides],
     )
 
 
-@router.get("/departments/{department_id}", response_model=DepartmentDetailOut,
-            responses=NOT_FOUND)
+@router.get("/departments/{department_id}", response_model=DepartmentDetailOut, responses=NOT_FOUND)
 def department(department_id: str, store: Store) -> DepartmentDetailOut:
     """A department with the matters it handles, the bundles it leads, the centres hosting it."""
     d = store.department_detail(department_id)
     return DepartmentDetailOut(
-        id=d.department.id, name=d.department.name, level=d.department.level,
-        source=d.department.source,
-        matters=d.matters,  # type: ignore[arg-type]
-        leads=[{"id": b.id, "name": b.name} for b in d.leads],  # type: ignore[misc]
-        centres=[{"id": c.id, "name": c.name} for c in d.centres],  # type: ignore[misc]
+        **DepartmentOut.model_validate(d.department).model_dump(),
+        matters=[MatterOut.model_validate(m) for m in d.matters],
+        leads=refs(d.leads),
+        centres=refs(d.centres),
     )
 
 
@@ -103,7 +117,9 @@ def bundles(
     store: Store,
     industry: Annotated[str | None, Query(description="Industry id")] = None,
     stage: Annotated[str | None, Query(description="Stage id")] = None,
-    kind: Annotated[BundleKind | None, Query(description="chain_special, one_thing, one_category")] = None,
+    kind: Annotated[
+        BundleKind | None, Query(description="chain_special, one_thing or one_category")
+    ] = None,
 ) -> list[BundleOut]:
     """Bundles (一件事 and 一类事), by the industry/stage whose scenarios they serve and kind."""
     found = store.list_bundles(industry, stage, kind.value if kind else None)
@@ -114,31 +130,37 @@ def bundles(
 def bundle(bundle_id: str, store: Store) -> BundleDetailOut:
     """A bundle with its lead department, family, matters (and their departments), scenarios."""
     d = store.bundle_detail(bundle_id)
-    b = d.bundle
     return BundleDetailOut(
-        **BundleOut.model_validate(b).model_dump(),
-        lead_department={"id": d.lead_department.id, "name": d.lead_department.name},  # type: ignore[arg-type]
-        family={"id": d.family.id, "name": d.family.name} if d.family else None,  # type: ignore[arg-type]
-        members=[{"id": x.id, "name": x.name} for x in d.members],  # type: ignore[misc]
+        **BundleOut.model_validate(d.bundle).model_dump(),
+        lead_department=Ref(id=d.lead_department.id, name=d.lead_department.name),
+        family=Ref(id=d.family.id, name=d.family.name) if d.family else None,
+        members=refs(d.members),
         matters=[
-            {  # type: ignore[misc]
-                "id": m.id, "name": m.name, "code": m.code, "type": m.type, "level": m.level,
-                "department": {"id": m.department_id, "name": d.departments[m.department_id].name},
-                "promised_days": m.promised_days, "source": m.source,
-            }
+            BundleMatterOut(
+                id=m.id,
+                name=m.name,
+                code=m.code,
+                type=m.type,
+                level=m.level,
+                department=Ref(id=m.department_id, name=d.departments[m.department_id].name),
+                promised_days=m.promised_days,
+                source=m.source,
+            )
             for m in d.matters
         ],
-        departments=[{"id": x.id, "name": x.name} for x in sorted(d.departments.values(), key=lambda x: x.id)],  # type: ignore[misc]
-        scenarios=[{"id": x.id, "name": x.name} for x in d.scenarios],  # type: ignore[misc]
-        guides=d.guides,  # type: ignore[arg-type]
+        departments=refs(sorted(d.departments.values(), key=lambda x: x.id)),
+        scenarios=refs(d.scenarios),
+        guides=[GuideOut.model_validate(g) for g in d.guides],
     )
 
 
 def _centre(c: CentreDetail) -> CentreOut:
     return CentreOut(
-        id=c.centre.id, name=c.centre.name, description=c.centre.description,
+        id=c.centre.id,
+        name=c.centre.name,
+        description=c.centre.description,
         source=c.centre.source,
-        departments=[{"id": d.id, "name": d.name} for d in c.departments],  # type: ignore[misc]
+        departments=refs(c.departments),
     )
 
 

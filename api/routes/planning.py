@@ -32,7 +32,9 @@ def recommendations(body: RecommendationRequest, store: Store) -> Recommendation
 def search(
     store: Store,
     q: Annotated[str, Query(min_length=1, max_length=100, description="Chinese text, e.g. 施工")],
-    kind: Annotated[str | None, Query(pattern="^(matter|bundle|guide|scenario|department)$")] = None,
+    kind: Annotated[
+        str | None, Query(pattern="^(matter|bundle|guide|scenario|department)$")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[SearchHitOut]:
     """Matters, bundles, guides, scenarios and departments ranked by how well they match."""

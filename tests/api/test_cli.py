@@ -43,7 +43,8 @@ def test_check_report_table(mini_path: Path) -> None:
 
 def test_recommend_prints_bundle_and_department_path(mini_path: Path) -> None:
     result = runner.invoke(
-        app, ["recommend", "--industry", "nev", "--stage", "nev.circulation", "--data", str(mini_path)]
+        app,
+        ["recommend", "--industry", "nev", "--stage", "nev.circulation", "--data", str(mini_path)],
     )
     assert result.exit_code == 0, result.output
     assert "汽车销售一件事" in result.stdout
@@ -53,8 +54,20 @@ def test_recommend_prints_bundle_and_department_path(mini_path: Path) -> None:
 def test_recommend_json_with_answers(mini_path: Path) -> None:
     result = runner.invoke(
         app,
-        ["recommend", "--industry", "nev", "--stage", "nev.construction", "--scenario", "kaigong",
-         "--answer", "special_project=是", "--json", "--data", str(mini_path)],
+        [
+            "recommend",
+            "--industry",
+            "nev",
+            "--stage",
+            "nev.construction",
+            "--scenario",
+            "kaigong",
+            "--answer",
+            "special_project=是",
+            "--json",
+            "--data",
+            str(mini_path),
+        ],
     )
     body = json.loads(result.stdout)
     assert body["estimate"]["critical_path"] == ["ghxk", "xfsc"]
@@ -66,8 +79,18 @@ def test_recommend_bad_input(mini_path: Path) -> None:
     )
     assert result.exit_code == 1 and "stage 'nope' not found" in result.stderr
     result = runner.invoke(
-        app, ["recommend", "--industry", "nev", "--stage", "nev.construction", "--answer", "x",
-              "--data", str(mini_path)]
+        app,
+        [
+            "recommend",
+            "--industry",
+            "nev",
+            "--stage",
+            "nev.construction",
+            "--answer",
+            "x",
+            "--data",
+            str(mini_path),
+        ],
     )
     assert result.exit_code == 2 and "CONDITION_ID=OPTION" in result.stderr
 

@@ -29,7 +29,8 @@ def test_industries_list_stages_in_order(client: TestClient) -> None:
     [nev] = client.get("/v1/industries").json()
     assert nev["name"] == "新能源汽车"
     assert [(s["id"], s["order"]) for s in nev["stages"]] == [
-        ("nev.construction", 1), ("nev.circulation", 3)
+        ("nev.construction", 1),
+        ("nev.circulation", 3),
     ]
 
 
@@ -84,7 +85,10 @@ def test_bundle_detail(client: TestClient) -> None:
     body = client.get("/v1/bundles/kaigong_bundle").json()
     assert body["lead_department"]["name"] == "住房和城乡建设局"
     assert body["family"]["name"] == "项目审批一类事"
-    assert [m["name"] for m in body["matters"]] == ["新建民用建筑防空地下室易地建设审批", "建筑工程施工许可证核发"]
+    assert [m["name"] for m in body["matters"]] == [
+        "新建民用建筑防空地下室易地建设审批",
+        "建筑工程施工许可证核发",
+    ]
     family = client.get("/v1/bundles/approval").json()
     assert [m["id"] for m in family["members"]] == ["kaigong_bundle"]
 
@@ -98,13 +102,20 @@ def test_service_centres(client: TestClient) -> None:
 def test_recommendation(client: TestClient) -> None:
     body = client.post(
         "/v1/recommendations",
-        json={"industry": "nev", "stage": "nev.construction", "scenario": "kaigong",
-              "answers": {"special_project": "是"}},
+        json={
+            "industry": "nev",
+            "stage": "nev.construction",
+            "scenario": "kaigong",
+            "answers": {"special_project": "是"},
+        },
     ).json()
     assert body["position"]["scenario"]["name"] == "新建厂房开工"
     assert [p["matters"] for p in body["department_path"]] == [["ghxk"], ["rfsp", "sgxk", "xfsc"]]
-    assert body["estimate"] == {"serial_days": 13, "parallel_days": 10,
-                                "critical_path": ["ghxk", "xfsc"]}
+    assert body["estimate"] == {
+        "serial_days": 13,
+        "parallel_days": 10,
+        "critical_path": ["ghxk", "xfsc"],
+    }
     assert body["savings"]["steps_after"] == 2
     assert [q["id"] for q in body["pending_questions"]] == ["big_area"]
     matter = body["matters"][0]
@@ -148,8 +159,14 @@ def test_unknown_ids_are_404_naming_the_id(
         ({"industry": "nev", "stage": "nev.construction", "answers": {"x": 1}}, "answers.x"),
         ({"industry": "nev", "stage": "nev.construction", "colour": "red"}, "colour"),
         ({"industry": "nev", "stage": "nev.construction", "scenario": "sales"}, "scenario"),
-        ({"industry": "nev", "stage": "nev.construction",
-          "answers": {"special_project": "也许"}}, "answers.special_project"),
+        (
+            {
+                "industry": "nev",
+                "stage": "nev.construction",
+                "answers": {"special_project": "也许"},
+            },
+            "answers.special_project",
+        ),
     ],
 )
 def test_invalid_bodies_are_422_with_errors(
@@ -160,8 +177,9 @@ def test_invalid_bodies_are_422_with_errors(
 
 
 def test_malformed_json_is_422_not_500(client: TestClient) -> None:
-    response = client.post("/v1/recommendations", content=b"{not json",
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        "/v1/recommendations", content=b"{not json", headers={"content-type": "application/json"}
+    )
     _problem(response, 422)
 
 

@@ -50,7 +50,9 @@ def test_a_condition_adds_a_matter_and_moves_the_critical_path(mini_store: Memor
 
 
 def test_the_other_option_adds_nothing(mini_store: MemoryStore) -> None:
-    assert "xfsc" not in {m.id for m in recommend(mini_store, KAIGONG, {"special_project": "否"}).matters}
+    assert "xfsc" not in {
+        m.id for m in recommend(mini_store, KAIGONG, {"special_project": "否"}).matters
+    }
 
 
 def test_materials_are_asked_once_with_their_users(mini_store: MemoryStore) -> None:

@@ -107,7 +107,12 @@ def test_promised_limit_above_legal_limit(mini_copy: Path) -> None:
 
 
 def test_unknown_enum_values(mini_copy: Path) -> None:
-    _edit(mini_copy, "matters", "ghxk,0001,建设工程规划许可证核发,行政许可", "ghxk,0001,建设工程规划许可证核发,审批")
+    _edit(
+        mini_copy,
+        "matters",
+        "ghxk,0001,建设工程规划许可证核发,行政许可",
+        "ghxk,0001,建设工程规划许可证核发,审批",
+    )
     _edit(mini_copy, "stages", "nev.circulation,nev,circulation", "nev.circulation,nev,retail")
     _edit(mini_copy, "bundles", "chain_special", "special")
     problems = _problems(mini_copy)
@@ -124,7 +129,9 @@ def test_prerequisite_cycle_is_named(mini_copy: Path) -> None:
 
 def test_self_prerequisite_is_a_cycle(mini_copy: Path) -> None:
     _append(mini_copy, "prerequisites", "yyzz,yyzz,illustrative")
-    assert "yyzz -> yyzz" in _one(_problems(mini_copy), "prerequisites.csv", 7, "requires_id").message
+    assert (
+        "yyzz -> yyzz" in _one(_problems(mini_copy), "prerequisites.csv", 7, "requires_id").message
+    )
 
 
 def test_duplicate_link(mini_copy: Path) -> None:
@@ -133,7 +140,9 @@ def test_duplicate_link(mini_copy: Path) -> None:
 
 
 def test_condition_options_and_effects(mini_copy: Path) -> None:
-    _edit(mini_copy, "conditions", "kaigong,是|否,illustrative\nbig", "kaigong,是,illustrative\nbig")
+    _edit(
+        mini_copy, "conditions", "kaigong,是|否,illustrative\nbig", "kaigong,是,illustrative\nbig"
+    )
     _append(mini_copy, "condition_effects", "big_area,也许,matter,xfsc,,illustrative")
     problems = _problems(mini_copy)
     assert "two or more" in _one(problems, "conditions.csv", 2, "options").message

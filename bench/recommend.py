@@ -1,0 +1,115 @@
+"""Recommendation latency for every position of a catalog, in process and over HTTP.
+
+Each figure sits beside a trivial baseline measured in the same run (in process: the health
+route's function; over HTTP: GET /v1/health; on Neo4j: a `RETURN 1` round trip).
+
+    python -m bench.recommend [--backend memory|neo4j] [--data PATH] [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import httpx
+
+from api.routes.meta import health
+from api.settings import Settings
+from bench.common import percentiles, table, timed, uvicorn_server
+from graph.model import Position
+from graph.planner import recommend
+from graph.store import GraphStore
+
+
+def positions(store: GraphStore) -> list[Position]:
+    """Every stage of every industry, whole and per scenario."""
+    out = []
+    for industry, stages in store.list_industries():
+        for stage in stages:
+            out.append(Position(industry.id, stage.id))
+            out += [
+                Position(industry.id, stage.id, s.id)
+                for s in store.list_scenarios(industry.id, stage.id)
+            ]
+    return out
+
+
+def open_bench_store(settings: Settings) -> GraphStore:
+    from api.app import build_store
+
+    return build_store(settings)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", default="memory", choices=["memory", "neo4j"])
+    parser.add_argument("--data", default=None, help="catalog path (default: shipped)")
+    parser.add_argument("--rounds", type=int, default=3, help="passes over every position")
+    parser.add_argument("--no-http", action="store_true", help="skip the HTTP measurement")
+    args = parser.parse_args()
+
+    env = {"CHAINKG_BACKEND": args.backend}
+    if args.data:
+        env["CHAINKG_DATA"] = args.data
+    settings = Settings(**{k.removeprefix("CHAINKG_").lower(): v for k, v in env.items()})
+    store = open_bench_store(settings)
+    todo = positions(store)
+    print(f"{len(todo)} positions, {args.rounds} rounds, backend {args.backend}", file=sys.stderr)
+
+    rows: list[tuple[str, ...]] = []
+    for p in todo:  # warm-up: caches, JIT of the Neo4j query plans
+        recommend(store, p)
+    rec_samples: list[int] = []
+    for _ in range(args.rounds):
+        for p in todo:
+            rec_samples += timed(lambda p=p: recommend(store, p), 1)  # type: ignore[misc]
+    base = timed(health, len(rec_samples))
+    rows.append(_row("in process: recommend", rec_samples))
+    rows.append(_row("in process: health() baseline", base))
+    if args.backend == "neo4j":
+        from graph.neo4j_store import Neo4jStore
+
+        assert isinstance(store, Neo4jStore)
+        rows.append(_row("Neo4j: RETURN 1 round trip", timed(store.ping, len(rec_samples))))
+
+    if not args.no_http:
+        with uvicorn_server(env) as base_url, httpx.Client(base_url=base_url) as client:
+            bodies = [
+                {
+                    "industry": p.industry,
+                    "stage": p.stage,
+                    **({"scenario": p.scenario} if p.scenario else {}),
+                }
+                for p in todo
+            ]
+            for body in bodies:
+                client.post("/v1/recommendations", json=body).raise_for_status()
+            http_samples: list[int] = []
+            for _ in range(args.rounds):
+                for body in bodies:
+                    http_samples += timed(
+                        lambda body=body: client.post("/v1/recommendations", json=body),
+                        1,  # type: ignore[misc]
+                    )
+            rows.append(_row("HTTP: POST /v1/recommendations", http_samples))
+            rows.append(
+                _row(
+                    "HTTP: GET /v1/health baseline",
+                    timed(lambda: client.get("/v1/health"), len(http_samples)),
+                )
+            )
+    print(table(rows, ("measure", "n", "p50 ms", "p99 ms")))
+    close = getattr(store, "close", None)
+    if close:
+        close()
+    os.environ.pop("CHAINKG_BACKEND", None)
+
+
+def _row(name: str, samples: list[int]) -> tuple[str, ...]:
+    p50, p99 = percentiles(samples)
+    return (name, str(len(samples)), f"{p50:.3f}", f"{p99:.3f}")
+
+
+if __name__ == "__main__":
+    main()
