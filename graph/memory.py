@@ -29,20 +29,10 @@ from graph.model import (
     Stage,
     StageDetail,
 )
+from graph.schema import catalog_edges, catalog_nodes
 from graph.scope import resolve_position
 
 Node = tuple[str, str]  # (label, id)
-
-# Relationship type per link table, as in the graph schema (docs/graph-schema.md).
-LINK_TYPES: dict[str, tuple[str, str, str]] = {
-    "stage_scenarios": ("Stage", "HAS_SCENARIO", "Scenario"),
-    "scenario_matters": ("Scenario", "NEEDS", "Matter"),
-    "scenario_bundles": ("Scenario", "SERVED_BY", "Bundle"),
-    "bundle_matters": ("Bundle", "INCLUDES", "Matter"),
-    "matter_materials": ("Matter", "ASKS_FOR", "Material"),
-    "prerequisites": ("Matter", "REQUIRES", "Matter"),
-    "centre_departments": ("ServiceCentre", "HOSTS", "Department"),
-}
 
 
 @dataclass(slots=True)
@@ -72,39 +62,12 @@ class _Snapshot:
 def build_graph(catalog: Catalog) -> nx.MultiDiGraph:
     """The property graph of the schema, as networkx nodes keyed (label, id)."""
     g = nx.MultiDiGraph()
-    tables: list[tuple[str, dict[str, object]]] = [
-        ("Industry", dict(catalog.industries)),
-        ("Stage", dict(catalog.stages)),
-        ("Scenario", dict(catalog.scenarios)),
-        ("Department", dict(catalog.departments)),
-        ("Matter", dict(catalog.matters)),
-        ("Material", dict(catalog.materials)),
-        ("Bundle", dict(catalog.bundles)),
-        ("Condition", dict(catalog.conditions)),
-        ("Guide", dict(catalog.guides)),
-        ("ServiceCentre", dict(catalog.service_centres)),
-    ]
-    for label, records in tables:
-        for record_id, record in records.items():
-            g.add_node((label, record_id), record=record)
-    for stage in catalog.stages.values():
-        g.add_edge(("Industry", stage.industry_id), ("Stage", stage.id), key="HAS_STAGE")
-    for matter in catalog.matters.values():
-        g.add_edge(("Matter", matter.id), ("Department", matter.department_id), key="HANDLED_BY")
-    for bundle in catalog.bundles.values():
-        g.add_edge(("Bundle", bundle.id), ("Department", bundle.lead_department_id), key="LED_BY")
-        if bundle.family_id:
-            g.add_edge(("Bundle", bundle.id), ("Bundle", bundle.family_id), key="PART_OF")
-    for table, (src_label, rel, dst_label) in LINK_TYPES.items():
-        links: list[Link] = getattr(catalog, table)
-        for link in links:
-            g.add_edge((src_label, link.a), (dst_label, link.b), key=rel)
-    for effect in catalog.condition_effects:
-        label = "Matter" if effect.target_kind == "matter" else "Material"
-        g.add_edge(("Condition", effect.condition_id), (label, effect.target_id), key="ADDS")
-    for guide in catalog.guides.values():
-        label = "Matter" if guide.about_kind == "matter" else "Bundle"
-        g.add_edge(("Guide", guide.id), (label, guide.about_id), key="ABOUT")
+    for label, record_id, record in catalog_nodes(catalog):
+        g.add_node((label, record_id), record=record)
+    for e in catalog_edges(catalog):
+        g.add_edge(
+            (e.source_label, e.source_id), (e.target_label, e.target_id), key=e.type, **e.properties
+        )
     return g
 
 
@@ -284,9 +247,10 @@ class MemoryStore:
             key=lambda c: c.id,
         )
         condition_ids = {c.id for c in conditions}
-        effects: list[ConditionEffect] = [
-            e for e in cat.condition_effects if e.condition_id in condition_ids
-        ]
+        effects: list[ConditionEffect] = sorted(
+            (e for e in cat.condition_effects if e.condition_id in condition_ids),
+            key=lambda e: (e.condition_id, e.option, e.target_kind, e.target_id),
+        )
         matter_ids = (
             {link.b for link in scenario_matters}
             | {link.b for link in bundle_matters}
@@ -330,7 +294,7 @@ class MemoryStore:
     def search_candidates(self, terms: list[str], limit: int) -> list[SearchHit]:
         hits: list[SearchHit] = []
         for hit in self._searchable():
-            haystack = hit.name + "\n" + hit.text
+            haystack = (hit.name + "\n" + hit.text).lower()
             if any(term in haystack for term in terms):
                 hits.append(hit)
         return hits[:limit]

@@ -1,0 +1,380 @@
+"""The shared backend: the catalog graph in Neo4j, through the official driver.
+
+One driver per store (per process); every read runs in a read transaction so a `neo4j://`
+routing URI spreads reads over a cluster; `database=` is always passed. A catalog replace is
+one write transaction (delete the old graph, UNWIND-create the new one), so a failed load rolls
+back and readers keep the old catalog.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import neo4j
+from neo4j import GraphDatabase, ManagedTransaction, RoutingControl
+from neo4j.exceptions import (
+    AuthError,
+    DriverError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
+
+from graph import cypher
+from graph.errors import BackendUnavailable, NotFound
+from graph.model import (
+    Bundle,
+    BundleDetail,
+    BundleKind,
+    Catalog,
+    CentreDetail,
+    Condition,
+    ConditionEffect,
+    Department,
+    DepartmentDetail,
+    Guide,
+    Industry,
+    IndustryDetail,
+    Link,
+    Material,
+    Matter,
+    MatterDetail,
+    Position,
+    PositionSubgraph,
+    Scenario,
+    SearchHit,
+    ServiceCentre,
+    Stage,
+    StageDetail,
+    StageKind,
+)
+from graph.schema import LABELS, catalog_edges, catalog_nodes, node_properties
+from graph.scope import resolve_position
+
+log = logging.getLogger("chainkg.neo4j")
+T = TypeVar("T")
+BATCH = 5000
+ProgressFn = Callable[[int, int], None]  # (rows done, rows total)
+
+
+def _record(cls: type[T], props: dict[str, Any]) -> T:
+    """Rebuild a model record from node properties (the inverse of schema.node_properties)."""
+    fields = cls.__dataclass_fields__  # type: ignore[attr-defined]
+    values = {name: props.get(name) for name in fields}
+    if cls is Stage:
+        values["kind"] = StageKind(values["kind"])
+    elif cls is Bundle:
+        values["kind"] = BundleKind(values["kind"])
+    elif cls is Condition:
+        values["options"] = tuple(values["options"] or ())
+    elif cls is Matter:
+        values["fee"] = float(values["fee"] or 0)
+    return cls(**values)
+
+
+def _sorted(records: Iterable[T]) -> list[T]:
+    unique = {r.id: r for r in records}  # type: ignore[attr-defined]
+    return [unique[k] for k in sorted(unique)]
+
+
+class Neo4jStore:
+    """GraphStore on Neo4j 5 (Community, Enterprise, cluster or Aura)."""
+
+    def __init__(self, uri: str, user: str, password: str, *, database: str = "neo4j") -> None:
+        self.uri = uri
+        self.database = database
+        # Short timeouts: an API request must fail fast with 503 when Neo4j is down, not hang.
+        self._driver = GraphDatabase.driver(
+            uri,
+            auth=(user, password),
+            connection_timeout=3.0,
+            connection_acquisition_timeout=5.0,
+            max_transaction_retry_time=3.0,
+            liveness_check_timeout=30.0,
+        )
+        self._schema_ready = False
+
+    def close(self) -> None:
+        self._driver.close()
+
+    # --- plumbing ----------------------------------------------------------------------------
+    def _read(self, statement: str, /, **params: Any) -> list[neo4j.Record]:
+        return self._execute(statement, params, RoutingControl.READ)
+
+    def _execute(
+        self, query: str, params: dict[str, Any], routing: RoutingControl
+    ) -> list[neo4j.Record]:
+        try:
+            records, _, _ = self._driver.execute_query(
+                query, params, database_=self.database, routing_=routing
+            )
+        except (ServiceUnavailable, SessionExpired, TransientError, AuthError, OSError) as exc:
+            raise BackendUnavailable(f"Neo4j at {self.uri}: {exc}") from exc
+        except DriverError as exc:
+            raise BackendUnavailable(f"Neo4j at {self.uri}: {exc}") from exc
+        return list(records)
+
+    def ensure_schema(self) -> None:
+        """Uniqueness constraints on every label's id and the CJK full-text index."""
+        if self._schema_ready:
+            return
+        for statement in [*cypher.constraints(), cypher.fulltext_index()]:
+            self._execute(statement, {}, RoutingControl.WRITE)
+        self._schema_ready = True
+
+    def ping(self) -> None:
+        self._read(cypher.PING)
+
+    # --- writing -----------------------------------------------------------------------------
+    def replace_catalog(self, catalog: Catalog, progress: ProgressFn | None = None) -> None:
+        """Replace the whole catalog in one write transaction (atomic; rolls back on failure)."""
+        self.ensure_schema()
+        nodes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for label, _, record in catalog_nodes(catalog):
+            nodes[label].append(node_properties(record))
+        edges: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+        for e in catalog_edges(catalog):
+            key = (e.type, e.source_label, e.target_label)
+            edges[key].append({"a": e.source_id, "b": e.target_id, "props": e.properties})
+        total = sum(len(v) for v in nodes.values()) + sum(len(v) for v in edges.values())
+        done = 0
+
+        def work(tx: ManagedTransaction) -> None:
+            nonlocal done
+            done = 0
+            tx.run(cypher.DELETE_CATALOG).consume()
+            for label in LABELS:
+                for rows in _batches(nodes.get(label, [])):
+                    tx.run(cypher.create_nodes(label), rows=rows).consume()
+                    done += len(rows)
+                    if progress:
+                        progress(done, total)
+            for (rel, source, target), rows_all in edges.items():
+                for rows in _batches(rows_all):
+                    tx.run(cypher.create_edges(rel, source, target), rows=rows).consume()
+                    done += len(rows)
+                    if progress:
+                        progress(done, total)
+
+        try:
+            with self._driver.session(database=self.database) as session:
+                session.execute_write(work)
+            self._read(cypher.AWAIT_INDEXES)
+        except (ServiceUnavailable, SessionExpired, AuthError, OSError) as exc:
+            raise BackendUnavailable(f"Neo4j at {self.uri}: {exc}") from exc
+
+    # --- reading -----------------------------------------------------------------------------
+    def stats(self) -> dict[str, int]:
+        labels = {r["name"]: r["c"] for r in self._read(cypher.NODE_COUNTS) if r["c"]}
+        rels = {r["name"]: r["c"] for r in self._read(cypher.REL_COUNTS) if r["c"]}
+        return {**dict(sorted(labels.items())), **dict(sorted(rels.items()))}
+
+    def list_industries(self) -> list[tuple[Industry, list[Stage]]]:
+        out = []
+        for r in self._read(cypher.LIST_INDUSTRIES):
+            stages = [_record(Stage, s) for s in r["stages"]]
+            out.append(
+                (_record(Industry, r["industry"]), sorted(stages, key=lambda s: (s.order, s.id)))
+            )
+        return out
+
+    def industry_detail(self, industry_id: str) -> IndustryDetail:
+        rows = self._read(cypher.INDUSTRY_DETAIL, id=industry_id)
+        if not rows:
+            raise NotFound("industry", industry_id)
+        r = rows[0]
+        stages = []
+        for s in r["stages"]:
+            stages.append(
+                StageDetail(
+                    stage=_record(Stage, s["stage"]),
+                    scenarios=_sorted(_record(Scenario, x) for x in s["scenarios"]),
+                    bundles=_sorted(_record(Bundle, x) for x in s["bundles"]),
+                )
+            )
+        stages.sort(key=lambda d: (d.stage.order, d.stage.id))
+        return IndustryDetail(industry=_record(Industry, r["industry"]), stages=stages)
+
+    def _exists(self, label: str, record_id: str, kind: str) -> None:
+        assert label in LABELS
+        if not self._read(cypher.EXISTS, id=record_id, label=label)[0]["found"]:
+            raise NotFound(kind, record_id)
+
+    def _scenario_ids(self, industry_id: str | None, stage_id: str | None) -> list[Scenario]:
+        if industry_id is not None:
+            self._exists("Industry", industry_id, "industry")
+        if stage_id is not None:
+            self._exists("Stage", stage_id, "stage")
+            rows = self._read(cypher.SCENARIOS_OF_STAGE, stage=stage_id, industry=industry_id)
+        elif industry_id is not None:
+            rows = self._read(cypher.SCENARIOS_OF_INDUSTRY, industry=industry_id)
+        else:
+            rows = self._read(cypher.SCENARIO_IDS_ALL)
+        return [_record(Scenario, r["s"]) for r in rows]
+
+    def list_scenarios(self, industry_id: str | None, stage_id: str | None) -> list[Scenario]:
+        return self._scenario_ids(industry_id, stage_id)
+
+    def list_bundles(
+        self, industry_id: str | None, stage_id: str | None, kind: str | None
+    ) -> list[Bundle]:
+        if industry_id is None and stage_id is None:
+            rows = self._read(cypher.BUNDLES_ALL, kind=kind)
+        else:
+            scenarios = [s.id for s in self._scenario_ids(industry_id, stage_id)]
+            rows = self._read(cypher.BUNDLES_OF_SCENARIOS, scenarios=scenarios, kind=kind)
+        return [_record(Bundle, r["b"]) for r in rows]
+
+    def matter_detail(self, matter_id: str) -> MatterDetail:
+        rows = self._read(cypher.MATTER_DETAIL, id=matter_id)
+        if not rows:
+            raise NotFound("matter", matter_id)
+        r = rows[0]
+        return MatterDetail(
+            matter=_record(Matter, r["matter"]),
+            department=_record(Department, r["department"]),
+            materials=_sorted(_record(Material, x) for x in r["materials"]),
+            requires=_sorted(_record(Matter, x) for x in r["requires"]),
+            required_by=_sorted(_record(Matter, x) for x in r["required_by"]),
+            scenarios=_sorted(_record(Scenario, x) for x in r["scenarios"]),
+            bundles=_sorted(_record(Bundle, x) for x in r["bundles"]),
+            guides=_sorted(_record(Guide, x) for x in r["guides"]),
+        )
+
+    def department_detail(self, department_id: str) -> DepartmentDetail:
+        rows = self._read(cypher.DEPARTMENT_DETAIL, id=department_id)
+        if not rows:
+            raise NotFound("department", department_id)
+        r = rows[0]
+        return DepartmentDetail(
+            department=_record(Department, r["department"]),
+            matters=_sorted(_record(Matter, x) for x in r["matters"]),
+            leads=_sorted(_record(Bundle, x) for x in r["leads"]),
+            centres=_sorted(_record(ServiceCentre, x) for x in r["centres"]),
+        )
+
+    def bundle_detail(self, bundle_id: str) -> BundleDetail:
+        rows = self._read(cypher.BUNDLE_DETAIL, id=bundle_id)
+        if not rows:
+            raise NotFound("bundle", bundle_id)
+        r = rows[0]
+        departments = _sorted(_record(Department, x) for x in r["departments"])
+        return BundleDetail(
+            bundle=_record(Bundle, r["bundle"]),
+            lead_department=_record(Department, r["lead"]),
+            family=_record(Bundle, r["family"]) if r["family"] else None,
+            members=_sorted(_record(Bundle, x) for x in r["members"]),
+            matters=_sorted(_record(Matter, x) for x in r["matters"]),
+            departments={d.id: d for d in departments},
+            scenarios=_sorted(_record(Scenario, x) for x in r["scenarios"]),
+            guides=_sorted(_record(Guide, x) for x in r["guides"]),
+        )
+
+    def _centres(self, centre_id: str | None) -> list[CentreDetail]:
+        return [
+            CentreDetail(
+                centre=_record(ServiceCentre, r["centre"]),
+                departments=_sorted(_record(Department, x) for x in r["departments"]),
+            )
+            for r in self._read(cypher.CENTRES, id=centre_id)
+        ]
+
+    def centre_detail(self, centre_id: str) -> CentreDetail:
+        found = self._centres(centre_id)
+        if not found:
+            raise NotFound("service centre", centre_id)
+        return found[0]
+
+    def list_centres(self) -> list[CentreDetail]:
+        return self._centres(None)
+
+    def position_subgraph(self, position: Position) -> PositionSubgraph:
+        r = self._read(
+            cypher.POSITION_SUBGRAPH,
+            industry=position.industry,
+            stage=position.stage,
+            scenario=position.scenario,
+        )[0]
+        industries = {position.industry: _record(Industry, r["industry"])} if r["industry"] else {}
+        stages = {position.stage: _record(Stage, r["stage"])} if r["stage"] else {}
+        industry, stage, _ = resolve_position(
+            position,
+            industries=industries,
+            stages=stages,
+            scenario_exists=lambda _: bool(r["scenario_exists"]),
+            stage_scenarios=lambda _: sorted(r["under"]),
+        )
+        matters = {m.id: m for m in _sorted(_record(Matter, x) for x in r["matters"])}
+        prerequisites = sorted({(a, b): n for a, b, n in r["prerequisites"]}.items())
+        return PositionSubgraph(
+            industry=industry,
+            stage=stage,
+            scenarios=_sorted(_record(Scenario, x) for x in r["scenarios"]),
+            bundles=_sorted(_record(Bundle, x) for x in r["bundles"]),
+            matters=matters,
+            departments={
+                d.id: d for d in _sorted(_record(Department, x) for x in r["departments"])
+            },
+            materials={m.id: m for m in _sorted(_record(Material, x) for x in r["materials"])},
+            conditions=_sorted(_record(Condition, x) for x in r["conditions"]),
+            condition_effects=sorted(
+                (ConditionEffect(**e) for e in r["effects"]),
+                key=lambda e: (e.condition_id, e.option, e.target_kind, e.target_id),
+            ),
+            scenario_matters=_links(r["sm"]),
+            scenario_bundles=_links(r["sb"]),
+            bundle_matters=_links(r["bm"]),
+            matter_materials=_links(r["mm"]),
+            prerequisites=[Link(a, b, "") for (a, b), _ in prerequisites],
+            outside_prerequisites={b: n for (_, b), n in prerequisites if b not in matters},
+        )
+
+    def search_candidates(self, terms: list[str], limit: int) -> list[SearchHit]:
+        bigrams = [t for t in terms if len(t) >= 2 and not t.isascii()]
+        others = [t for t in terms if t not in bigrams]
+        rows: list[neo4j.Record] = []
+        if bigrams:
+            # Lucene query syntax: each bigram quoted, OR-ed; the cjk analyzer indexes bigrams.
+            query = " OR ".join('"' + t.replace('"', "") + '"' for t in bigrams)
+            rows += self._read(cypher.SEARCH_FULLTEXT, query=query, limit=limit)
+        if others:
+            # Single characters and Latin/digit terms: substring match, as the memory backend.
+            rows += self._read(cypher.SEARCH_CONTAINS, terms=others, limit=limit)
+        hits: dict[tuple[str, str], SearchHit] = {}
+        for row in rows:
+            kind, n = row["kind"], row["n"]
+            text = {
+                "matter": n.get("code", ""),
+                "bundle": n.get("description", ""),
+                "guide": n.get("body", ""),
+                "scenario": n.get("description", ""),
+            }.get(kind, "")
+            name = n.get("title") if kind == "guide" else n["name"]
+            hits[(kind, n["id"])] = SearchHit(kind, n["id"], name, text or "")
+        return list(hits.values())[:limit]
+
+
+def _links(pairs: list[list[str]]) -> list[Link]:
+    return [Link(a, b, "") for a, b in sorted({(p[0], p[1]) for p in pairs})]
+
+
+def _batches(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
+    for start in range(0, len(rows), BATCH):
+        yield rows[start : start + BATCH]
+
+
+def wait_until_ready(store: Neo4jStore, timeout: float = 60.0) -> None:
+    """Block until Neo4j answers (scripts and tests); raise BackendUnavailable on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            store.ping()
+            return
+        except BackendUnavailable:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)

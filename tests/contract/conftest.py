@@ -1,0 +1,86 @@
+"""Stores of every backend over the same catalogs: the contract suite runs its cases on each.
+
+Neo4j is used when CHAINKG_TEST_NEO4J_URI is set (`.ci/run` starts a server and sets it). Without
+it the Neo4j cases are skipped locally, and fail under CI (CI=true): a missing Neo4j in CI is a
+failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from api.settings import shipped_catalog
+from graph.memory import MemoryStore
+from graph.model import Catalog
+from graph.store import GraphStore
+from loaders import load_catalog
+
+MINI = Path(__file__).parents[1] / "fixtures" / "mini"
+BACKENDS = ["memory", "neo4j"]
+
+
+class _Neo4jHolder:
+    """One Neo4j store for the session; reloads only when a test asks for another catalog."""
+
+    def __init__(self) -> None:
+        from graph.neo4j_store import Neo4jStore, wait_until_ready
+
+        self.store = Neo4jStore(
+            os.environ["CHAINKG_TEST_NEO4J_URI"],
+            os.environ.get("CHAINKG_TEST_NEO4J_USER", "neo4j"),
+            os.environ.get("CHAINKG_TEST_NEO4J_PASSWORD", "chainkg-dev-pw"),
+            database=os.environ.get("CHAINKG_TEST_NEO4J_DATABASE", "neo4j"),
+        )
+        wait_until_ready(self.store, timeout=30)
+        self.loaded: str | None = None
+
+    def with_catalog(self, key: str, catalog: Catalog) -> GraphStore:
+        if self.loaded != key:
+            self.loaded = None
+            self.store.replace_catalog(catalog)
+            self.loaded = key
+        return self.store
+
+
+@pytest.fixture(scope="session")
+def neo4j_holder() -> Iterator[_Neo4jHolder]:
+    if not os.environ.get("CHAINKG_TEST_NEO4J_URI"):
+        if os.environ.get("CI"):
+            pytest.fail("CHAINKG_TEST_NEO4J_URI is not set under CI: Neo4j did not come up")
+        pytest.skip("Neo4j not configured (set CHAINKG_TEST_NEO4J_URI, see README)")
+    holder = _Neo4jHolder()
+    yield holder
+    holder.store.close()
+
+
+@pytest.fixture(scope="session")
+def shipped() -> Catalog:
+    return load_catalog(shipped_catalog())
+
+
+@pytest.fixture(scope="session")
+def mini() -> Catalog:
+    return load_catalog(MINI)
+
+
+def _store(request: pytest.FixtureRequest, key: str, catalog: Catalog) -> GraphStore:
+    if request.param == "memory":
+        return MemoryStore(catalog)
+    holder: _Neo4jHolder = request.getfixturevalue("neo4j_holder")
+    return holder.with_catalog(key, catalog)
+
+
+@pytest.fixture(params=BACKENDS)
+def mini_backend(request: pytest.FixtureRequest, mini: Catalog) -> GraphStore:
+    """The mini catalog on each backend."""
+    return _store(request, "mini", mini)
+
+
+@pytest.fixture(params=BACKENDS)
+def shipped_backend(request: pytest.FixtureRequest, shipped: Catalog) -> GraphStore:
+    """The shipped catalog on each backend."""
+    return _store(request, "shipped", shipped)
