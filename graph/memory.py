@@ -47,7 +47,7 @@ class _Snapshot:
         if node not in self.graph:
             return []
         return sorted(
-            target[1] for _, target, key in self.graph.out_edges(node, keys=True) if key == rel
+            {target[1] for _, target, r in self.graph.out_edges(node, data="rel") if r == rel}
         )
 
     def into(self, node: Node, rel: str) -> list[str]:
@@ -55,7 +55,7 @@ class _Snapshot:
         if node not in self.graph:
             return []
         return sorted(
-            source[1] for source, _, key in self.graph.in_edges(node, keys=True) if key == rel
+            {source[1] for source, _, r in self.graph.in_edges(node, data="rel") if r == rel}
         )
 
 
@@ -66,7 +66,10 @@ def build_graph(catalog: Catalog) -> nx.MultiDiGraph:
         g.add_node((label, record_id), record=record)
     for e in catalog_edges(catalog):
         g.add_edge(
-            (e.source_label, e.source_id), (e.target_label, e.target_id), key=e.type, **e.properties
+            (e.source_label, e.source_id),
+            (e.target_label, e.target_id),
+            rel=e.type,  # not the edge key: a pair may have two ADDS edges (two options)
+            **e.properties,
         )
     return g
 
@@ -94,7 +97,7 @@ class MemoryStore:
     def stats(self) -> dict[str, int]:
         snap = self._snap
         labels = Counter(label for label, _ in snap.graph.nodes)
-        rels = Counter(key for _, _, key in snap.graph.edges(keys=True))
+        rels = Counter(rel for _, _, rel in snap.graph.edges(data="rel"))
         return {**dict(sorted(labels.items())), **dict(sorted(rels.items()))}
 
     def list_industries(self) -> list[tuple[Industry, list[Stage]]]:

@@ -225,10 +225,17 @@ def plan(sub: PositionSubgraph, position: Position, answers: dict[str, str]) -> 
         pending_questions=_pending(sub, answers),
         answers=dict(sorted(answers.items())),
         prerequisites_held=[
-            HeldPrerequisite(m, sub.outside_prerequisites[m], sorted(by))
+            HeldPrerequisite(m, _matter_name(sub, m), sorted(by))
             for m, by in sorted(held.items())
         ],
     )
+
+
+def _matter_name(sub: PositionSubgraph, matter_id: str) -> str:
+    """A candidate's name, or that of a prerequisite outside the candidates."""
+    if matter_id in sub.matters:
+        return sub.matters[matter_id].name
+    return sub.outside_prerequisites[matter_id]
 
 
 def _check_answers(answers: dict[str, str], conditions: Mapping[str, object]) -> None:

@@ -130,7 +130,17 @@ def test_inconsistent_requests(
 def test_a_failed_load_leaves_the_previous_catalog_serving(
     mini_store: MemoryStore, mini_copy: Path
 ) -> None:
-    (mini_copy / "prerequisites.csv").open("a", encoding="utf-8").write("ghxk,jgba,x\n")
+    with (mini_copy / "prerequisites.csv").open("a", encoding="utf-8") as f:
+        f.write("ghxk,jgba,x\n")
     with pytest.raises(CatalogError):
         mini_store.replace_catalog(load_catalog(mini_copy))
     assert [m.id for m in recommend(mini_store, KAIGONG).matters] == ["ghxk", "rfsp", "sgxk"]
+
+
+def test_an_unchosen_condition_matter_required_by_a_chosen_one_is_held(mini_copy: Path) -> None:
+    with (mini_copy / "prerequisites.csv").open("a", encoding="utf-8") as f:
+        f.write("jgba,xfsc,illustrative\n")
+    store = MemoryStore(load_catalog(mini_copy))
+    rec = recommend(store, CONSTRUCTION)  # special_project unanswered: xfsc is not chosen
+    held = {h.id: (h.name, h.required_by) for h in rec.prerequisites_held}
+    assert held["xfsc"] == ("特殊建设工程消防设计审查", ["jgba"])
