@@ -1,71 +1,115 @@
 """Every Cypher statement chainkg runs. Always parameterised; labels and relationship types are
-interpolated only from graph.schema's fixed tuples, never from input."""
+interpolated only from graph.schema's fixed tuples, never from input.
+
+Catalog generations: every node carries `gen`, the number of the load that wrote it, and one
+`(:ChainKGState {key: 'catalog'})` node names the generation being served. A load writes a new
+generation in batched transactions, then flips `gen` on the state node in one small transaction
+(the atomic switch), then deletes the old generation. Each read statement starts by reading the
+state node once, so it sees one whole generation: the old catalog or the new, never a mix.
+At rest only one generation exists, so planners may query the graph without `gen`.
+"""
 
 from __future__ import annotations
 
 from graph.schema import LABELS, RELATIONSHIPS
 
+STATE_LABEL = "ChainKGState"
 FULLTEXT_INDEX = "chainkg_search"
 SEARCH_LABELS = ("Matter", "Bundle", "Guide", "Scenario", "Department")
 SEARCH_FIELDS = ("name", "code", "description", "body")
 
+# Prefix of every read: bind `g`, the generation being served (no row: no catalog yet).
+_G = "MATCH (state:ChainKGState {key: 'catalog'}) WITH state.gen AS g\n"
+
 
 def constraints() -> list[str]:
-    """A uniqueness constraint on `id` for every label (this also creates the lookup index)."""
-    return [
-        f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
+    """Uniqueness of (gen, id) for every label; it also backs every id lookup as an index."""
+    statements = [
+        f"CREATE CONSTRAINT {label.lower()}_gen_id IF NOT EXISTS "
+        f"FOR (n:{label}) REQUIRE (n.gen, n.id) IS UNIQUE"
         for label in LABELS
     ]
+    statements.append(
+        f"CREATE CONSTRAINT chainkg_state_key IF NOT EXISTS "
+        f"FOR (s:{STATE_LABEL}) REQUIRE s.key IS UNIQUE"
+    )
+    return statements
 
 
 def fulltext_index() -> str:
     labels = "|".join(SEARCH_LABELS)
     fields = ", ".join(f"n.{f}" for f in SEARCH_FIELDS)
     return (
-        f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (n:{labels}) ON EACH [{fields}] "
-        "OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}}"
+        f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (n:{labels}) "
+        f"ON EACH [{fields}] OPTIONS {{indexConfig: {{`fulltext.analyzer`: 'cjk'}}}}"
     )
 
 
 AWAIT_INDEXES = "CALL db.awaitIndexes(300)"
+CURRENT_GEN = "OPTIONAL MATCH (s:ChainKGState {key: 'catalog'}) RETURN s.gen AS gen"
+SWITCH_GEN = """
+MERGE (s:ChainKGState {key: 'catalog'})
+SET s.gen = $gen, s.loaded_at = datetime(), s.rows = $rows
+"""
 
-# One statement per label, so a batch is a single UNWIND; the catalog's nodes are all new.
-DELETE_CATALOG = (
-    "MATCH (n) WHERE " + " OR ".join(f"n:{label}" for label in LABELS) + " DETACH DELETE n"
-)
+
+def delete_generations(label: str) -> str:
+    """Delete a label's nodes of every generation but `$keep`, in batches (auto-commit)."""
+    assert label in LABELS
+    return (
+        f"MATCH (n:{label}) WHERE n.gen <> $keep "
+        "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+    )
 
 
 def create_nodes(label: str) -> str:
     assert label in LABELS
-    return f"UNWIND $rows AS row CREATE (n:{label}) SET n = row"
+    return f"UNWIND $rows AS row CREATE (n:{label}) SET n = row, n.gen = $gen"
 
 
 def create_edges(rel: str, source: str, target: str) -> str:
     assert rel in RELATIONSHIPS and (source, target) in RELATIONSHIPS[rel]
     return (
-        f"UNWIND $rows AS row MATCH (a:{source} {{id: row.a}}) MATCH (b:{target} {{id: row.b}}) "
+        f"UNWIND $rows AS row "
+        f"MATCH (a:{source} {{gen: $gen, id: row.a}}) MATCH (b:{target} {{gen: $gen, id: row.b}}) "
         f"CREATE (a)-[r:{rel}]->(b) SET r = row.props"
     )
 
 
 PING = "RETURN 1 AS ok"
-# Per-label and per-type counts come from Neo4j's count store: instant at any size.
-NODE_COUNTS = " UNION ALL ".join(
-    f"MATCH (n:{label}) RETURN '{label}' AS name, count(n) AS c" for label in LABELS
+NODE_COUNTS = (
+    _G
+    + "\n".join(
+        f"CALL (g) {{ MATCH (n:{label} {{gen: g}}) RETURN count(n) AS c{i} }}"
+        for i, label in enumerate(LABELS)
+    )
+    + "\nRETURN ["
+    + ", ".join(f"c{i}" for i in range(len(LABELS)))
+    + "] AS counts"
 )
-REL_COUNTS = " UNION ALL ".join(
-    f"MATCH ()-[r:{rel}]->() RETURN '{rel}' AS name, count(r) AS c" for rel in RELATIONSHIPS
+REL_COUNTS = (
+    _G
+    + """
+MATCH (n {gen: g})-[r]->()
+WHERE type(r) IN $types
+RETURN type(r) AS name, count(r) AS c
+"""
 )
 
-LIST_INDUSTRIES = """
-MATCH (i:Industry)
+LIST_INDUSTRIES = (
+    _G
+    + """
+MATCH (i:Industry {gen: g})
 RETURN i {.*} AS industry,
        [(i)-[:HAS_STAGE]->(s:Stage) | s {.*}] AS stages
 ORDER BY i.id
 """
+)
 
-INDUSTRY_DETAIL = """
-MATCH (i:Industry {id: $id})
+INDUSTRY_DETAIL = (
+    _G
+    + """
+MATCH (i:Industry {gen: g, id: $id})
 RETURN i {.*} AS industry,
        [(i)-[:HAS_STAGE]->(s:Stage) | {
            stage: s {.*},
@@ -73,31 +117,51 @@ RETURN i {.*} AS industry,
            bundles: [(s)-[:HAS_SCENARIO]->(:Scenario)-[:SERVED_BY]->(b:Bundle) | b {.*}]
        }] AS stages
 """
+)
 
-EXISTS = "OPTIONAL MATCH (n {id: $id}) WHERE $label IN labels(n) RETURN n IS NOT NULL AS found"
 
-SCENARIO_IDS_ALL = "MATCH (s:Scenario) RETURN s {.*} AS s ORDER BY s.id"
-SCENARIOS_OF_INDUSTRY = """
-MATCH (:Industry {id: $industry})-[:HAS_STAGE]->(:Stage)-[:HAS_SCENARIO]->(s:Scenario)
+def exists(label: str) -> str:
+    assert label in LABELS
+    return _G + f"RETURN EXISTS {{ MATCH (:{label} {{gen: g, id: $id}}) }} AS found"
+
+
+SCENARIOS_ALL = _G + "MATCH (s:Scenario {gen: g}) RETURN s {.*} AS s ORDER BY s.id"
+SCENARIOS_OF_INDUSTRY = (
+    _G
+    + """
+MATCH (:Industry {gen: g, id: $industry})-[:HAS_STAGE]->(:Stage)-[:HAS_SCENARIO]->(s:Scenario)
 RETURN DISTINCT s {.*} AS s ORDER BY s.id
 """
-SCENARIOS_OF_STAGE = """
-MATCH (st:Stage {id: $stage})-[:HAS_SCENARIO]->(s:Scenario)
+)
+SCENARIOS_OF_STAGE = (
+    _G
+    + """
+MATCH (st:Stage {gen: g, id: $stage})-[:HAS_SCENARIO]->(s:Scenario)
 WHERE $industry IS NULL OR st.industry_id = $industry
 RETURN s {.*} AS s ORDER BY s.id
 """
+)
 
 BUNDLES_ALL = (
-    "MATCH (b:Bundle) WHERE $kind IS NULL OR b.kind = $kind RETURN b {.*} AS b ORDER BY b.id"
+    _G
+    + """
+MATCH (b:Bundle {gen: g}) WHERE $kind IS NULL OR b.kind = $kind
+RETURN b {.*} AS b ORDER BY b.id
+"""
 )
-BUNDLES_OF_SCENARIOS = """
-MATCH (s:Scenario)-[:SERVED_BY]->(b:Bundle)
+BUNDLES_OF_SCENARIOS = (
+    _G
+    + """
+MATCH (s:Scenario {gen: g})-[:SERVED_BY]->(b:Bundle)
 WHERE s.id IN $scenarios AND ($kind IS NULL OR b.kind = $kind)
 RETURN DISTINCT b {.*} AS b ORDER BY b.id
 """
+)
 
-MATTER_DETAIL = """
-MATCH (m:Matter {id: $id})-[:HANDLED_BY]->(d:Department)
+MATTER_DETAIL = (
+    _G
+    + """
+MATCH (m:Matter {gen: g, id: $id})-[:HANDLED_BY]->(d:Department)
 RETURN m {.*} AS matter, d {.*} AS department,
        [(m)-[:ASKS_FOR]->(x:Material) | x {.*}] AS materials,
        [(m)-[:REQUIRES]->(x:Matter) | x {.*}] AS requires,
@@ -106,17 +170,23 @@ RETURN m {.*} AS matter, d {.*} AS department,
        [(m)<-[:INCLUDES]-(x:Bundle) | x {.*}] AS bundles,
        [(m)<-[:ABOUT]-(x:Guide) | x {.*}] AS guides
 """
+)
 
-DEPARTMENT_DETAIL = """
-MATCH (d:Department {id: $id})
+DEPARTMENT_DETAIL = (
+    _G
+    + """
+MATCH (d:Department {gen: g, id: $id})
 RETURN d {.*} AS department,
        [(d)<-[:HANDLED_BY]-(x:Matter) | x {.*}] AS matters,
        [(d)<-[:LED_BY]-(x:Bundle) | x {.*}] AS leads,
        [(d)<-[:HOSTS]-(x:ServiceCentre) | x {.*}] AS centres
 """
+)
 
-BUNDLE_DETAIL = """
-MATCH (b:Bundle {id: $id})-[:LED_BY]->(lead:Department)
+BUNDLE_DETAIL = (
+    _G
+    + """
+MATCH (b:Bundle {gen: g, id: $id})-[:LED_BY]->(lead:Department)
 OPTIONAL MATCH (b)-[:PART_OF]->(family:Bundle)
 RETURN b {.*} AS bundle, lead {.*} AS lead, family {.*} AS family,
        [(b)<-[:PART_OF]-(x:Bundle) | x {.*}] AS members,
@@ -125,41 +195,48 @@ RETURN b {.*} AS bundle, lead {.*} AS lead, family {.*} AS family,
        [(b)<-[:SERVED_BY]-(x:Scenario) | x {.*}] AS scenarios,
        [(b)<-[:ABOUT]-(x:Guide) | x {.*}] AS guides
 """
+)
 
-CENTRES = """
-MATCH (c:ServiceCentre) WHERE $id IS NULL OR c.id = $id
+CENTRES = (
+    _G
+    + """
+MATCH (c:ServiceCentre {gen: g}) WHERE $id IS NULL OR c.id = $id
 RETURN c {.*} AS centre, [(c)-[:HOSTS]->(d:Department) | d {.*}] AS departments
 ORDER BY c.id
 """
+)
 
 # Everything the planner needs for one position, in one round trip. The position is resolved
 # in Python (graph.scope) from `industry`, `stage`, `under` and `scenario_exists`.
-POSITION_SUBGRAPH = """
-OPTIONAL MATCH (i:Industry {id: $industry})
-OPTIONAL MATCH (st:Stage {id: $stage})
-WITH i, st,
+POSITION_SUBGRAPH = (
+    _G
+    + """
+OPTIONAL MATCH (i:Industry {gen: g, id: $industry})
+OPTIONAL MATCH (st:Stage {gen: g, id: $stage})
+WITH g, i, st,
      CASE WHEN st IS NULL THEN [] ELSE [(st)-[:HAS_SCENARIO]->(x:Scenario) | x.id] END AS under,
-     $scenario IS NOT NULL AND EXISTS { MATCH (:Scenario {id: $scenario}) } AS scenario_exists
-WITH i, st, under, scenario_exists,
+     $scenario IS NOT NULL AND EXISTS { MATCH (:Scenario {gen: g, id: $scenario}) }
+       AS scenario_exists
+WITH g, i, st, under, scenario_exists,
      CASE WHEN $scenario IS NULL THEN under
           WHEN $scenario IN under THEN [$scenario] ELSE [] END AS chosen
-OPTIONAL MATCH (s:Scenario) WHERE s.id IN chosen
-WITH i, st, under, scenario_exists, collect(s) AS scenarios
-WITH i, st, under, scenario_exists, scenarios,
+OPTIONAL MATCH (s:Scenario {gen: g}) WHERE s.id IN chosen
+WITH g, i, st, under, scenario_exists, collect(s) AS scenarios
+WITH g, i, st, under, scenario_exists, scenarios,
      reduce(a = [], s IN scenarios | a + [(s)-[r:NEEDS]->(m:Matter) | [s.id, m.id]]) AS sm,
      reduce(a = [], s IN scenarios | a + [(s)-[:SERVED_BY]->(b:Bundle) | [s.id, b.id]]) AS sb,
      reduce(a = [], s IN scenarios | a + [(s)-[:ASKS]->(c:Condition) | c]) AS conditions
-OPTIONAL MATCH (b:Bundle) WHERE b.id IN [x IN sb | x[1]]
-WITH i, st, under, scenario_exists, scenarios, sm, sb, conditions, collect(b) AS bundles
-WITH i, st, under, scenario_exists, scenarios, sm, sb, conditions, bundles,
+OPTIONAL MATCH (b:Bundle {gen: g}) WHERE b.id IN [x IN sb | x[1]]
+WITH g, i, st, under, scenario_exists, scenarios, sm, sb, conditions, collect(b) AS bundles
+WITH g, i, st, under, scenario_exists, scenarios, sm, sb, conditions, bundles,
      reduce(a = [], b IN bundles | a + [(b)-[:INCLUDES]->(m:Matter) | [b.id, m.id]]) AS bm,
      reduce(a = [], c IN conditions | a + [(c)-[r:ADDS]->(t) | {
          condition_id: c.id, option: r.option, target_kind: toLower(labels(t)[0]),
          target_id: t.id, matter_id: r.matter_id, source: r.source}]) AS effects
-WITH i, st, under, scenario_exists, scenarios, sm, sb, conditions, bundles, bm, effects,
+WITH g, i, st, under, scenario_exists, scenarios, sm, sb, conditions, bundles, bm, effects,
      [x IN sm | x[1]] + [x IN bm | x[1]]
        + [e IN effects WHERE e.target_kind = 'matter' | e.target_id] AS candidate_ids
-OPTIONAL MATCH (m:Matter)-[:HANDLED_BY]->(d:Department) WHERE m.id IN candidate_ids
+OPTIONAL MATCH (m:Matter {gen: g})-[:HANDLED_BY]->(d:Department) WHERE m.id IN candidate_ids
 WITH i, st, under, scenario_exists, scenarios, sm, sb, conditions, bundles, bm, effects,
      collect(m) AS matters, collect(DISTINCT d) AS departments
 RETURN i {.*} AS industry, st {.*} AS stage, under, scenario_exists,
@@ -171,19 +248,26 @@ RETURN i {.*} AS industry, st {.*} AS stage, under, scenario_exists,
        [d IN departments | d {.*}] AS departments,
        reduce(a = [], m IN matters | a + [(m)-[:ASKS_FOR]->(x:Material) | [m.id, x.id]]) AS mm,
        reduce(a = [], m IN matters | a + [(m)-[:ASKS_FOR]->(x:Material) | x {.*}])
-         + [(c:Condition)-[:ADDS]->(x:Material) WHERE c IN conditions | x {.*}] AS materials,
+         + reduce(a = [], c IN conditions | a + [(c)-[:ADDS]->(x:Material) | x {.*}])
+         AS materials,
        reduce(a = [], m IN matters | a + [(m)-[:REQUIRES]->(x:Matter) | [m.id, x.id, x.name]])
          AS prerequisites
 """
+)
 
-SEARCH_FULLTEXT = f"""
+SEARCH_FULLTEXT = (
+    _G
+    + f"""
 CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', $query, {{limit: $limit}})
 YIELD node
+WHERE node.gen = g
 RETURN toLower(labels(node)[0]) AS kind, node {{.*}} AS n
 """
+)
 
 SEARCH_CONTAINS = (
-    "MATCH (n) WHERE ("
+    _G
+    + "MATCH (n {gen: g}) WHERE ("
     + " OR ".join(f"n:{label}" for label in SEARCH_LABELS)
     + ") AND any(t IN $terms WHERE "
     + " OR ".join(f"toLower(coalesce(n.{f}, '')) CONTAINS t" for f in SEARCH_FIELDS)

@@ -12,13 +12,15 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import neo4j
-from neo4j import GraphDatabase, ManagedTransaction, RoutingControl
+from neo4j import GraphDatabase, RoutingControl
 from neo4j.exceptions import (
     AuthError,
     DriverError,
+    Neo4jError,
     ServiceUnavailable,
     SessionExpired,
     TransientError,
@@ -52,19 +54,19 @@ from graph.model import (
     StageDetail,
     StageKind,
 )
-from graph.schema import LABELS, catalog_edges, catalog_nodes, node_properties
+from graph.schema import LABELS, RELATIONSHIPS, catalog_edges, catalog_nodes, node_properties
 from graph.scope import resolve_position
 
 log = logging.getLogger("chainkg.neo4j")
 T = TypeVar("T")
-BATCH = 5000
+BATCH = 10_000
 ProgressFn = Callable[[int, int], None]  # (rows done, rows total)
 
 
 def _record(cls: type[T], props: dict[str, Any]) -> T:
     """Rebuild a model record from node properties (the inverse of schema.node_properties)."""
     fields = cls.__dataclass_fields__  # type: ignore[attr-defined]
-    values = {name: props.get(name) for name in fields}
+    values: dict[str, Any] = {name: props.get(name) for name in fields}
     if cls is Stage:
         values["kind"] = StageKind(values["kind"])
     elif cls is Bundle:
@@ -79,6 +81,15 @@ def _record(cls: type[T], props: dict[str, Any]) -> T:
 def _sorted(records: Iterable[T]) -> list[T]:
     unique = {r.id: r for r in records}  # type: ignore[attr-defined]
     return [unique[k] for k in sorted(unique)]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadTimes:
+    """How long a load took until the new catalog served, and the cleanup after it."""
+
+    rows: int
+    to_serving_s: float
+    cleanup_s: float
 
 
 class Neo4jStore:
@@ -97,6 +108,8 @@ class Neo4jStore:
             liveness_check_timeout=30.0,
         )
         self._schema_ready = False
+        self.switch_grace_s = 1.0
+        self.last_load: LoadTimes | None = None
 
     def close(self) -> None:
         self._driver.close()
@@ -131,46 +144,83 @@ class Neo4jStore:
 
     # --- writing -----------------------------------------------------------------------------
     def replace_catalog(self, catalog: Catalog, progress: ProgressFn | None = None) -> None:
-        """Replace the whole catalog in one write transaction (atomic; rolls back on failure)."""
+        self.last_load = self.load_generation(catalog, progress)
+
+    def load_generation(self, catalog: Catalog, progress: ProgressFn | None = None) -> LoadTimes:
+        """Write the catalog as a new generation, switch to it atomically, drop the old one.
+
+        Batches commit one by one (fast, bounded memory) while readers keep the old generation;
+        the switch is one small transaction. A load that fails leaves the old catalog serving
+        and removes what it wrote.
+        """
         self.ensure_schema()
+        started = time.perf_counter()
+        try:
+            current = self._read(cypher.CURRENT_GEN)[0]["gen"]
+            self._delete_generations(keep=current)  # leftovers of an interrupted load
+            new = (current or 0) + 1
+            rows = self._write_generation(catalog, new, progress)
+            self._execute(cypher.SWITCH_GEN, {"gen": new, "rows": rows}, RoutingControl.WRITE)
+            serving = time.perf_counter()
+        except Neo4jError as exc:
+            self._cleanup_failed(new if "new" in locals() else None)
+            raise BackendUnavailable(f"Neo4j refused the load: {exc}") from exc
+        except BackendUnavailable:
+            self._cleanup_failed(new if "new" in locals() else None)
+            raise
+        # Queries that read the old generation a moment ago finish before it goes.
+        time.sleep(self.switch_grace_s)
+        self._delete_generations(keep=new)
+        self._read(cypher.AWAIT_INDEXES)
+        return LoadTimes(rows, serving - started, time.perf_counter() - serving)
+
+    def _write_generation(self, catalog: Catalog, gen: int, progress: ProgressFn | None) -> int:
         nodes: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for label, _, record in catalog_nodes(catalog):
             nodes[label].append(node_properties(record))
         edges: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
         for e in catalog_edges(catalog):
-            key = (e.type, e.source_label, e.target_label)
-            edges[key].append({"a": e.source_id, "b": e.target_id, "props": e.properties})
-        total = sum(len(v) for v in nodes.values()) + sum(len(v) for v in edges.values())
+            edges[(e.type, e.source_label, e.target_label)].append(
+                {"a": e.source_id, "b": e.target_id, "props": e.properties}
+            )
+        total = sum(map(len, nodes.values())) + sum(map(len, edges.values()))
+        work = [(cypher.create_nodes(label), nodes[label]) for label in LABELS if label in nodes]
+        work += [(cypher.create_edges(*key), rows) for key, rows in edges.items()]
         done = 0
+        for statement, rows in work:
+            for batch in _batches(rows):
+                self._execute(statement, {"rows": batch, "gen": gen}, RoutingControl.WRITE)
+                done += len(batch)
+                if progress:
+                    progress(done, total)
+        return total
 
-        def work(tx: ManagedTransaction) -> None:
-            nonlocal done
-            done = 0
-            tx.run(cypher.DELETE_CATALOG).consume()
+    def _delete_generations(self, keep: int | None) -> None:
+        with self._driver.session(database=self.database) as session:
             for label in LABELS:
-                for rows in _batches(nodes.get(label, [])):
-                    tx.run(cypher.create_nodes(label), rows=rows).consume()
-                    done += len(rows)
-                    if progress:
-                        progress(done, total)
-            for (rel, source, target), rows_all in edges.items():
-                for rows in _batches(rows_all):
-                    tx.run(cypher.create_edges(rel, source, target), rows=rows).consume()
-                    done += len(rows)
-                    if progress:
-                        progress(done, total)
+                session.run(cypher.delete_generations(label), keep=keep).consume()
 
+    def _cleanup_failed(self, gen: int | None) -> None:
+        """Best effort: remove a half-written generation (the next load would anyway)."""
+        if gen is None:
+            return
         try:
-            with self._driver.session(database=self.database) as session:
-                session.execute_write(work)
-            self._read(cypher.AWAIT_INDEXES)
-        except (ServiceUnavailable, SessionExpired, AuthError, OSError) as exc:
-            raise BackendUnavailable(f"Neo4j at {self.uri}: {exc}") from exc
+            current = self._read(cypher.CURRENT_GEN)[0]["gen"]
+            self._delete_generations(keep=current)
+        except (Neo4jError, DriverError, BackendUnavailable, OSError):
+            log.warning("could not remove the half-written generation %s", gen)
 
     # --- reading -----------------------------------------------------------------------------
     def stats(self) -> dict[str, int]:
-        labels = {r["name"]: r["c"] for r in self._read(cypher.NODE_COUNTS) if r["c"]}
-        rels = {r["name"]: r["c"] for r in self._read(cypher.REL_COUNTS) if r["c"]}
+        rows = self._read(cypher.NODE_COUNTS)
+        if not rows:
+            return {}
+        labels = {label: c for label, c in zip(LABELS, rows[0]["counts"], strict=True) if c}
+        rels = {
+            r["name"]: r["c"]
+            for r in self._read(cypher.REL_COUNTS, types=list(RELATIONSHIPS))
+            if r["c"]
+        }
         return {**dict(sorted(labels.items())), **dict(sorted(rels.items()))}
 
     def list_industries(self) -> list[tuple[Industry, list[Stage]]]:
@@ -201,7 +251,8 @@ class Neo4jStore:
 
     def _exists(self, label: str, record_id: str, kind: str) -> None:
         assert label in LABELS
-        if not self._read(cypher.EXISTS, id=record_id, label=label)[0]["found"]:
+        rows = self._read(cypher.exists(label), id=record_id)
+        if not rows or not rows[0]["found"]:
             raise NotFound(kind, record_id)
 
     def _scenario_ids(self, industry_id: str | None, stage_id: str | None) -> list[Scenario]:
@@ -213,7 +264,7 @@ class Neo4jStore:
         elif industry_id is not None:
             rows = self._read(cypher.SCENARIOS_OF_INDUSTRY, industry=industry_id)
         else:
-            rows = self._read(cypher.SCENARIO_IDS_ALL)
+            rows = self._read(cypher.SCENARIOS_ALL)
         return [_record(Scenario, r["s"]) for r in rows]
 
     def list_scenarios(self, industry_id: str | None, stage_id: str | None) -> list[Scenario]:
@@ -293,12 +344,15 @@ class Neo4jStore:
         return self._centres(None)
 
     def position_subgraph(self, position: Position) -> PositionSubgraph:
-        r = self._read(
+        rows = self._read(
             cypher.POSITION_SUBGRAPH,
             industry=position.industry,
             stage=position.stage,
             scenario=position.scenario,
-        )[0]
+        )
+        if not rows:  # no catalog loaded yet
+            raise NotFound("industry", position.industry)
+        r = rows[0]
         industries = {position.industry: _record(Industry, r["industry"])} if r["industry"] else {}
         stages = {position.stage: _record(Stage, r["stage"])} if r["stage"] else {}
         industry, stage, _ = resolve_position(

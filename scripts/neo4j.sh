@@ -6,7 +6,7 @@
 #
 # Bolt: bolt://127.0.0.1:$CHAINKG_NEO4J_PORT (7687), user neo4j, password $CHAINKG_NEO4J_PASSWORD
 # (chainkg-dev-pw); neo4j:// routing URIs work too. Data, logs and pid file live in .neo4j/.
-# Other knobs: CHAINKG_NEO4J_HEAP (max heap, 1g), CHAINKG_NEO4J_PAGECACHE_MB (256),
+# Other knobs: CHAINKG_NEO4J_HEAP (max heap, 4g), CHAINKG_NEO4J_PAGECACHE_MB (256),
 # CHAINKG_NEO4J_START_TIMEOUT (seconds, 120), JAVA_HOME (Java 17 or 21; default: java on PATH).
 set -euo pipefail
 
@@ -18,7 +18,7 @@ HOME_DIR=$ROOT/.neo4j                    # Neo4j home: data/, logs/ (debug.log, 
 PID_FILE=$HOME_DIR/neo4j.pid
 LOG_FILE=$HOME_DIR/neo4j.log             # stdout/stderr of the server (user log)
 PORT=${CHAINKG_NEO4J_PORT:-7687}
-HEAP=${CHAINKG_NEO4J_HEAP:-1g}
+HEAP=${CHAINKG_NEO4J_HEAP:-4g}  # a catalog load is one transaction: ~3 KB of heap per row
 START_TIMEOUT=${CHAINKG_NEO4J_START_TIMEOUT:-120}
 STOP_TIMEOUT=60
 READY_MARK='chainkg-neo4j: READY'         # printed by Neo4jServer once logins work
