@@ -2,7 +2,8 @@
 
 The same code runs over whatever PositionSubgraph a backend returns, so every backend gives the
 same answer. Rules (docs/planner.md has the worked example):
-- matters: the scenarios' own, their bundles', and those the given answers add; each once;
+- matters: the scenarios' own, their bundles', and those the given answers add; each once; a
+  matter that an answer could add is situational and applies only when an answer adds it;
 - phases: a matter goes into the first phase after all its prerequisites inside the set;
   prerequisites outside the set are listed as `prerequisites_held` (they must already be held);
 - estimate: serial_days sums promised limits; parallel_days is the critical path through the
@@ -164,7 +165,11 @@ def plan(sub: PositionSubgraph, position: Position, answers: dict[str, str]) -> 
         else:
             added_materials.append((effect.target_id, effect.matter_id, tag))
 
-    chosen = sorted(reasons)
+    # A matter some answer adds is situational (情形): it applies only when an answer selects
+    # it, even if a scenario or bundle lists it; unanswered, its question stays pending.
+    situational = {e.target_id for e in sub.condition_effects if e.target_kind == "matter"}
+    selected = {m for m, why in reasons.items() if any(r.startswith("condition:") for r in why)}
+    chosen = sorted(m for m in reasons if m not in situational or m in selected)
     chosen_set = set(chosen)
     requires = {m: [] for m in chosen}  # type: dict[str, list[str]]
     held: dict[str, list[str]] = {}
@@ -225,8 +230,7 @@ def plan(sub: PositionSubgraph, position: Position, answers: dict[str, str]) -> 
         pending_questions=_pending(sub, answers),
         answers=dict(sorted(answers.items())),
         prerequisites_held=[
-            HeldPrerequisite(m, _matter_name(sub, m), sorted(by))
-            for m, by in sorted(held.items())
+            HeldPrerequisite(m, _matter_name(sub, m), sorted(by)) for m, by in sorted(held.items())
         ],
     )
 

@@ -144,3 +144,17 @@ def test_an_unchosen_condition_matter_required_by_a_chosen_one_is_held(mini_copy
     rec = recommend(store, CONSTRUCTION)  # special_project unanswered: xfsc is not chosen
     held = {h.id: (h.name, h.required_by) for h in rec.prerequisites_held}
     assert held["xfsc"] == ("特殊建设工程消防设计审查", ["jgba"])
+
+
+def test_a_bundle_matter_an_answer_adds_is_situational(mini_copy: Path) -> None:
+    with (mini_copy / "bundle_matters.csv").open("a", encoding="utf-8") as f:
+        f.write("kaigong_bundle,xfsc,illustrative\n")
+    store = MemoryStore(load_catalog(mini_copy))
+    assert "xfsc" not in {m.id for m in recommend(store, KAIGONG).matters}
+    declined = recommend(store, KAIGONG, {"special_project": "否"})
+    assert "xfsc" not in {m.id for m in declined.matters}
+    chosen = recommend(store, KAIGONG, {"special_project": "是"}).matters
+    assert next(m for m in chosen if m.id == "xfsc").reasons == [
+        "bundle:kaigong_bundle",
+        "condition:special_project=是",
+    ]
