@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import problems
-from api.routes import catalog, meta, planning
+from api.routes import catalog, meta, planning, viz
 from api.settings import Backend, Settings, get_settings
 from graph.backends import open_store
 from graph.errors import BackendUnavailable
@@ -26,15 +26,20 @@ the integration (一件事) saves. Errors are RFC 9457 `application/problem+json
 """
 
 
-def build_store(settings: Settings) -> GraphStore:
-    """Open the configured backend and load the catalog into it when asked to."""
-    store = open_store(
+def open_configured_store(settings: Settings) -> GraphStore:
+    """The configured backend, empty-handed: nothing is loaded."""
+    return open_store(
         settings.backend,
         neo4j_uri=settings.neo4j_uri,
         neo4j_user=settings.neo4j_user,
         neo4j_password=settings.neo4j_password.get_secret_value(),
         neo4j_database=settings.neo4j_database,
     )
+
+
+def build_store(settings: Settings) -> GraphStore:
+    """Open the configured backend and load the catalog into it when asked to."""
+    store = open_configured_store(settings)
     if settings.backend == Backend.MEMORY or settings.load_on_start:
         catalog = load_catalog(settings.catalog_path())
         try:
@@ -70,6 +75,6 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.state.backend = str(settings.backend)
     app.state.store = store
     problems.install(app)
-    for router in (meta.router, catalog.router, planning.router):
+    for router in (meta.router, catalog.router, planning.router, viz.router):
         app.include_router(router, prefix="/v1")
     return app

@@ -1,0 +1,157 @@
+"""Pictures for planners: the service matrix (JSON, HTML, CSV, XLSX), chain map and flowchart.
+
+Pages are self-contained HTML (no external URL), so a browser on an intranet with no internet
+shows them. Bad input comes out as problem+json through the shared handlers.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import get_store
+from graph.errors import InvalidRequest
+from graph.matrix import service_matrix
+from graph.model import Position
+from graph.planner import recommend
+from graph.store import GraphStore
+from viz.chain_map import DEFAULT_MAX_NODES, build_chain_map, chain_map_html
+from viz.flowchart import flowchart_html
+from viz.service_matrix import matrix_csv, matrix_html, matrix_xlsx
+
+router = APIRouter(tags=["viz"])
+Store = Annotated[GraphStore, Depends(get_store)]
+IndustryQuery = Annotated[
+    str | None, Query(description="Industry id, e.g. nev; omitted: every industry")
+]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Unknown id (problem+json)"},
+    422: {"description": "Invalid request (problem+json)"},
+}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class MatrixRefOut(_Out):
+    id: str
+    name: str
+
+
+class MatrixRowOut(_Out):
+    key: str = Field(description="Unique row key: a stage id, or `<stage id>/<bundle id>`.")
+    kind: Literal["stage", "bundle"]
+    id: str
+    name: str
+    industry: MatrixRefOut
+    stage: MatrixRefOut
+    bundle_kind: str | None
+    lead_departments: list[str] = Field(
+        description="Department ids: a bundle's lead; for a stage, the leads of its bundles."
+    )
+    total: int = Field(description="Distinct matters in the row.")
+
+
+class MatrixColumnOut(_Out):
+    id: str
+    name: str
+    total: int = Field(description="Distinct matters of this department over the stage rows.")
+
+
+class MatrixCellOut(_Out):
+    row: str = Field(description="The row's key.")
+    column: str = Field(description="The department id.")
+    count: int
+    lead: bool = Field(description="The department leads the row's bundle(s).")
+    matters: list[MatrixRefOut]
+
+
+class ServiceMatrixOut(_Out):
+    """Stages (in chain order, each followed by its bundles) by departments; blank cells omitted."""
+
+    industries: list[MatrixRefOut]
+    rows: list[MatrixRowOut]
+    columns: list[MatrixColumnOut]
+    cells: list[MatrixCellOut]
+    total: int = Field(description="Distinct matters over every stage row.")
+
+
+def parse_answers(items: list[str]) -> dict[str, str]:
+    """`CONDITION_ID=OPTION` strings as a dict; InvalidRequest for a malformed one."""
+    answers: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidRequest("answer", f"'{item}': expected CONDITION_ID=OPTION")
+        answers[key.strip()] = value.strip()
+    return answers
+
+
+@router.get("/service-matrix", response_model=ServiceMatrixOut, responses=ERRORS)
+def service_matrix_json(store: Store, industry: IndustryQuery = None) -> ServiceMatrixOut:
+    """Departments by stages and bundles: distinct matters per cell, leads and totals."""
+    return ServiceMatrixOut.model_validate(service_matrix(store, industry))
+
+
+@router.get(
+    "/viz/service-matrix",
+    response_class=HTMLResponse,
+    responses={**ERRORS, 200: {"content": {"text/html": {}, "text/csv": {}, XLSX: {}}}},
+)
+def service_matrix_page(
+    store: Store,
+    industry: IndustryQuery = None,
+    format: Annotated[
+        Literal["html", "csv", "xlsx"], Query(description="html page, or a csv/xlsx export")
+    ] = "html",
+) -> Response:
+    """The service matrix as a page, or exported as CSV (UTF-8 with BOM) or .xlsx."""
+    matrix = service_matrix(store, industry)
+    stem = f"service-matrix-{industry}" if industry else "service-matrix"
+    if format == "csv":
+        return Response(
+            matrix_csv(matrix),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'},
+        )
+    if format == "xlsx":
+        return Response(
+            matrix_xlsx(matrix),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'},
+        )
+    query = urlencode({"industry": industry}) + "&" if industry else ""
+    return HTMLResponse(matrix_html(matrix, export_base=f"service-matrix?{query}format="))
+
+
+@router.get("/viz/chain-map", response_class=HTMLResponse, responses=ERRORS)
+def chain_map_page(
+    store: Store,
+    industry: IndustryQuery = None,
+    max_nodes: Annotated[
+        int, Query(ge=10, le=50_000, description="Fold levels above this many nodes")
+    ] = DEFAULT_MAX_NODES,
+) -> HTMLResponse:
+    """The chain map: industry, stages, scenarios, bundles, matters and departments."""
+    return HTMLResponse(chain_map_html(build_chain_map(store, industry, max_nodes)))
+
+
+@router.get("/viz/flowchart", response_class=HTMLResponse, responses=ERRORS)
+def flowchart_page(
+    store: Store,
+    industry: Annotated[str, Query(min_length=1, description="Industry id, e.g. nev")],
+    stage: Annotated[str, Query(min_length=1, description="Stage id, e.g. nev.construction")],
+    scenario: Annotated[str | None, Query(description="One scenario; omitted: all")] = None,
+    answer: Annotated[
+        list[str] | None, Query(description="CONDITION_ID=OPTION, repeatable")
+    ] = None,
+) -> HTMLResponse:
+    """The recommendation's department path as a flowchart, critical path marked."""
+    rec = recommend(store, Position(industry, stage, scenario), parse_answers(answer or []))
+    return HTMLResponse(flowchart_html(rec))

@@ -1,0 +1,54 @@
+"""Fixtures for the viz tests: pages written to files, and one headless Chromium per session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from viz.browser import Browser, Page, available
+from viz.page import write_page
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+@pytest.fixture
+def page_file(tmp_path: Path) -> Callable[[str, str], str]:
+    """Write an HTML page to a temporary file and return its file:// URL."""
+
+    def write(name: str, html: str) -> str:
+        return write_page(tmp_path / name, html).resolve().as_uri()
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium; skipped where it is missing, but a failure in CI (CI set)."""
+    if not available():
+        message = "Chromium is not installed at /usr/bin/chromium (scripts/install-browser.sh)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with Browser() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh tab with the network off; closed after the test."""
+    tab = browser.new_page(width=1280, height=800)
+    yield tab
+    tab.close()
+
+
+@pytest.fixture
+def screenshot(page: Page) -> Callable[[str], Path]:
+    """Save the current viewport as artifacts/screenshots/<name>.png (a CI artefact)."""
+
+    def shoot(name: str) -> Path:
+        return page.screenshot(SCREENSHOTS / f"{name}.png")
+
+    return shoot
