@@ -47,17 +47,34 @@ def fulltext_index() -> str:
 
 AWAIT_INDEXES = "CALL db.awaitIndexes(300)"
 CURRENT_GEN = "OPTIONAL MATCH (s:ChainKGState {key: 'catalog'}) RETURN s.gen AS gen"
-SWITCH_GEN = """
+# One load at a time: a lease on the state node. Writing `_lock` first takes the node's write
+# lock, so the read of `loading` that follows cannot race another loader's.
+ACQUIRE_LOAD = """
 MERGE (s:ChainKGState {key: 'catalog'})
+SET s._lock = true
+WITH s, s.loading IS NULL OR s.loading_since < datetime() - duration({minutes: $lease_minutes})
+     AS free
+SET s.loading = CASE WHEN free THEN $token ELSE s.loading END,
+    s.loading_since = CASE WHEN free THEN datetime() ELSE s.loading_since END
+REMOVE s._lock
+RETURN free, s.gen AS gen, toString(s.loading_since) AS since
+"""
+RELEASE_LOAD = """
+MATCH (s:ChainKGState {key: 'catalog'}) WHERE s.loading = $token
+REMOVE s.loading, s.loading_since
+"""
+SWITCH_GEN = """
+MATCH (s:ChainKGState {key: 'catalog'}) WHERE s.loading = $token
 SET s.gen = $gen, s.loaded_at = datetime(), s.rows = $rows
+RETURN s.gen AS gen
 """
 
 
 def delete_generations(label: str) -> str:
-    """Delete a label's nodes of every generation but `$keep`, in batches (auto-commit)."""
+    """Delete a label's nodes of every generation but `$keep` (null: all), in batches."""
     assert label in LABELS
     return (
-        f"MATCH (n:{label}) WHERE n.gen <> $keep "
+        f"MATCH (n:{label}) WHERE $keep IS NULL OR n.gen <> $keep "
         "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
     )
 

@@ -57,3 +57,7 @@ class InvalidRequest(ChainKGError):
 
 class BackendUnavailable(ChainKGError):
     """The graph backend cannot be reached right now."""
+
+
+class LoadInProgress(ChainKGError):
+    """Another process is loading a catalog into the shared backend right now."""

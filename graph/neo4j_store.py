@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from neo4j.exceptions import (
 )
 
 from graph import cypher
-from graph.errors import BackendUnavailable, NotFound
+from graph.errors import BackendUnavailable, ChainKGError, LoadInProgress, NotFound
 from graph.model import (
     Bundle,
     BundleDetail,
@@ -104,7 +105,7 @@ class Neo4jStore:
             auth=(user, password),
             connection_timeout=3.0,
             connection_acquisition_timeout=5.0,
-            max_transaction_retry_time=3.0,
+            max_transaction_retry_time=1.0,
             liveness_check_timeout=30.0,
         )
         self._schema_ready = False
@@ -155,22 +156,34 @@ class Neo4jStore:
         """
         self.ensure_schema()
         started = time.perf_counter()
+        token = uuid.uuid4().hex
+        lease = self._execute(
+            cypher.ACQUIRE_LOAD, {"token": token, "lease_minutes": 30}, RoutingControl.WRITE
+        )[0]
+        if not lease["free"]:
+            raise LoadInProgress(f"another catalog load is in progress (since {lease['since']})")
+        current: int | None = lease["gen"]
+        new = (current or 0) + 1
         try:
-            current = self._read(cypher.CURRENT_GEN)[0]["gen"]
             self._delete_generations(keep=current)  # leftovers of an interrupted load
-            new = (current or 0) + 1
             rows = self._write_generation(catalog, new, progress)
-            self._execute(cypher.SWITCH_GEN, {"gen": new, "rows": rows}, RoutingControl.WRITE)
+            switched = self._execute(
+                cypher.SWITCH_GEN, {"gen": new, "rows": rows, "token": token}, RoutingControl.WRITE
+            )
+            if not switched:
+                raise LoadInProgress("the load lease expired before the switch")
             serving = time.perf_counter()
+            # Queries that read the old generation a moment ago finish before it goes.
+            time.sleep(self.switch_grace_s)
+            self._delete_generations(keep=new)
         except Neo4jError as exc:
-            self._cleanup_failed(new if "new" in locals() else None)
+            self._delete_quietly(keep=current)
             raise BackendUnavailable(f"Neo4j refused the load: {exc}") from exc
-        except BackendUnavailable:
-            self._cleanup_failed(new if "new" in locals() else None)
+        except ChainKGError:
+            self._delete_quietly(keep=current)
             raise
-        # Queries that read the old generation a moment ago finish before it goes.
-        time.sleep(self.switch_grace_s)
-        self._delete_generations(keep=new)
+        finally:
+            self._release(token)
         self._read(cypher.AWAIT_INDEXES)
         return LoadTimes(rows, serving - started, time.perf_counter() - serving)
 
@@ -196,19 +209,26 @@ class Neo4jStore:
         return total
 
     def _delete_generations(self, keep: int | None) -> None:
-        with self._driver.session(database=self.database) as session:
-            for label in LABELS:
-                session.run(cypher.delete_generations(label), keep=keep).consume()
-
-    def _cleanup_failed(self, gen: int | None) -> None:
-        """Best effort: remove a half-written generation (the next load would anyway)."""
-        if gen is None:
-            return
+        # CALL ... IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
         try:
-            current = self._read(cypher.CURRENT_GEN)[0]["gen"]
-            self._delete_generations(keep=current)
-        except (Neo4jError, DriverError, BackendUnavailable, OSError):
-            log.warning("could not remove the half-written generation %s", gen)
+            with self._driver.session(database=self.database) as session:
+                for label in LABELS:
+                    session.run(cypher.delete_generations(label), keep=keep).consume()
+        except (ServiceUnavailable, SessionExpired, AuthError, OSError) as exc:
+            raise BackendUnavailable(f"Neo4j at {self.uri}: {exc}") from exc
+
+    def _delete_quietly(self, keep: int | None) -> None:
+        """Best effort after a failed load: remove what it wrote (the next load would anyway)."""
+        try:
+            self._delete_generations(keep=keep)
+        except (Neo4jError, DriverError, OSError):
+            log.warning("could not remove a half-written catalog generation")
+
+    def _release(self, token: str) -> None:
+        try:
+            self._execute(cypher.RELEASE_LOAD, {"token": token}, RoutingControl.WRITE)
+        except BackendUnavailable:
+            log.warning("could not release the load lease; it expires by itself")
 
     # --- reading -----------------------------------------------------------------------------
     def stats(self) -> dict[str, int]:
