@@ -12,7 +12,7 @@ from api import problems
 from api.routes import catalog, meta, planning, viz
 from api.settings import Backend, Settings, get_settings
 from graph.backends import open_store
-from graph.errors import BackendUnavailable
+from graph.errors import BackendUnavailable, LoadInProgress
 from graph.store import GraphStore
 from loaders import load_catalog
 
@@ -47,6 +47,9 @@ def build_store(settings: Settings) -> GraphStore:
         except BackendUnavailable as exc:
             # The API still starts: /v1/health answers, /v1/ready says 503 until it is back.
             log.error("backend unavailable at start, catalog not loaded: %s", exc)
+        except LoadInProgress as exc:
+            # Another process is loading the shared catalog: serve what it switches to.
+            log.warning("catalog not loaded at start: %s", exc)
     return store
 
 
