@@ -171,6 +171,10 @@ def _render_recommendation(rec: Recommendation) -> None:
     out.print(f"[bold]{where}[/bold]")
     if rec.bundles:
         out.print("一件事: " + "、".join(b.name for b in rec.bundles))
+    if not rec.matters:
+        out.print("尚无确定的事项：本位置的事项取决于办理情形，请先回答下列问题（--answer）。")
+        _render_questions(rec)
+        return
     names = {m.id: m.name for m in rec.matters}
     path = Table(title="部门路径 department path", show_lines=False)
     for column in ("阶段", "部门", "事项", "承诺时限"):
@@ -210,6 +214,10 @@ def _render_recommendation(rec: Recommendation) -> None:
     )
     for held in rec.prerequisites_held:
         out.print(f"须已取得: {held.name}")
+    _render_questions(rec)
+
+
+def _render_questions(rec: Recommendation) -> None:
     for q in rec.pending_questions:
         opts = " / ".join(
             f"{o.value}" + (f" (+{'、'.join(a.name for a in o.adds)})" if o.adds else "")

@@ -155,8 +155,8 @@ class RecommendationRequest(BaseModel):
                 {
                     "industry": "nev",
                     "stage": "nev.construction",
-                    "scenario": "project_start",
-                    "answers": {"special_construction": "是"},
+                    "scenario": "sc.xmsp.sgxk",
+                    "answers": {"c.sgxk.ps": "否"},
                 },
             ]
         },
