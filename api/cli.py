@@ -13,9 +13,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.answers import parse_answers
 from api.cli_viz import viz_app
 from api.settings import Backend, get_settings
-from graph.errors import CatalogError, ChainKGError
+from graph.errors import CatalogError, ChainKGError, InvalidRequest
 from graph.memory import MemoryStore
 from graph.model import Position
 from graph.planner import Recommendation, recommend
@@ -145,13 +146,11 @@ def recommend_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """The bundle, matters, materials and department path for a position in the chain."""
-    answers: dict[str, str] = {}
-    for item in answer or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            err.print(f"[red]--answer '{item}': expected CONDITION_ID=OPTION[/red]")
-            raise typer.Exit(2)
-        answers[key.strip()] = value.strip()
+    try:
+        answers = parse_answers(answer or [])
+    except InvalidRequest as exc:
+        err.print(f"[red]--{exc}[/red]", highlight=False)
+        raise typer.Exit(2) from None
     store = _memory_store(data)
     try:
         rec = recommend(store, Position(industry, stage, scenario), answers)

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from api.routes.viz import parse_answers
+from api.answers import parse_answers
 from graph.errors import ChainKGError
 from graph.matrix import service_matrix
 from graph.memory import MemoryStore

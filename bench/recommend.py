@@ -17,22 +17,8 @@ import httpx
 from api.routes.meta import health
 from api.settings import Settings
 from bench.common import percentiles, table, timed, uvicorn_server
-from graph.model import Position
-from graph.planner import recommend
+from graph.planner import every_position, recommend
 from graph.store import GraphStore
-
-
-def positions(store: GraphStore) -> list[Position]:
-    """Every stage of every industry, whole and per scenario."""
-    out = []
-    for industry, stages in store.list_industries():
-        for stage in stages:
-            out.append(Position(industry.id, stage.id))
-            out += [
-                Position(industry.id, stage.id, s.id)
-                for s in store.list_scenarios(industry.id, stage.id)
-            ]
-    return out
 
 
 def open_bench_store(settings: Settings) -> GraphStore:
@@ -54,7 +40,7 @@ def main() -> None:
         env["CHAINKG_DATA"] = args.data
     settings = Settings(**{k.removeprefix("CHAINKG_").lower(): v for k, v in env.items()})
     store = open_bench_store(settings)
-    todo = positions(store)
+    todo = every_position(store)
     print(f"{len(todo)} positions, {args.rounds} rounds, backend {args.backend}", file=sys.stderr)
 
     rows: list[tuple[str, ...]] = []

@@ -133,6 +133,19 @@ class Recommendation:
     prerequisites_held: list[HeldPrerequisite] = field(default_factory=list)
 
 
+def every_position(store: GraphStore) -> list[Position]:
+    """Every stage of every industry, whole and per scenario (benchmarks, checks)."""
+    out = []
+    for industry, stages in store.list_industries():
+        for stage in stages:
+            out.append(Position(industry.id, stage.id))
+            out += [
+                Position(industry.id, stage.id, s.id)
+                for s in store.list_scenarios(industry.id, stage.id)
+            ]
+    return out
+
+
 def recommend(
     store: GraphStore, position: Position, answers: Mapping[str, str] | None = None
 ) -> Recommendation:

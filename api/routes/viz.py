@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.answers import parse_answers
 from api.deps import get_store
-from graph.errors import InvalidRequest
 from graph.matrix import service_matrix
 from graph.model import Position
 from graph.planner import recommend
@@ -80,17 +80,6 @@ class ServiceMatrixOut(_Out):
     columns: list[MatrixColumnOut]
     cells: list[MatrixCellOut]
     total: int = Field(description="Distinct matters over every stage row.")
-
-
-def parse_answers(items: list[str]) -> dict[str, str]:
-    """`CONDITION_ID=OPTION` strings as a dict; InvalidRequest for a malformed one."""
-    answers: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise InvalidRequest("answer", f"'{item}': expected CONDITION_ID=OPTION")
-        answers[key.strip()] = value.strip()
-    return answers
 
 
 @router.get("/service-matrix", response_model=ServiceMatrixOut, responses=ERRORS)

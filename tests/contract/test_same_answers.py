@@ -6,23 +6,11 @@ import pytest
 
 from graph.memory import MemoryStore
 from graph.model import Catalog, Position
-from graph.planner import recommend
+from graph.planner import every_position, recommend
 from graph.search import search
 from graph.store import GraphStore
 
 QUERIES = ["施工", "许可", "营业执照", "一件事", "备案", "48小时", "汽车销售", "0002", "人"]
-
-
-def _every_position(store: GraphStore) -> list[Position]:
-    out = []
-    for industry, stages in store.list_industries():
-        for stage in stages:
-            out.append(Position(industry.id, stage.id))
-            out += [
-                Position(industry.id, stage.id, s.id)
-                for s in store.list_scenarios(industry.id, stage.id)
-            ]
-    return out
 
 
 def _check_same(store: GraphStore, catalog: Catalog) -> None:
@@ -55,7 +43,7 @@ def _check_same(store: GraphStore, catalog: Catalog) -> None:
 
 def _check_recommendations(store: GraphStore, catalog: Catalog) -> None:
     oracle = MemoryStore(catalog)
-    for position in _every_position(oracle):
+    for position in every_position(oracle):
         sub = oracle.position_subgraph(position)
         assert store.position_subgraph(position) == sub, position
         # Every combination of answers for up to two questions of the position.
