@@ -16,18 +16,24 @@ from graph.schema import LABELS, RELATIONSHIPS
 STATE_LABEL = "ChainKGState"
 FULLTEXT_INDEX = "chainkg_search"
 SEARCH_LABELS = ("Matter", "Bundle", "Guide", "Scenario", "Department")
-SEARCH_FIELDS = ("name", "code", "description", "body")
+SEARCH_FIELDS = ("name", "code", "keywords", "description", "body")
 
 # Prefix of every read: bind `g`, the generation being served (no row: no catalog yet).
 _G = "MATCH (state:ChainKGState {key: 'catalog'}) WITH state.gen AS g\n"
 
 
 def constraints() -> list[str]:
-    """Uniqueness of (gen, id) for every label; it also backs every id lookup as an index."""
+    """Uniqueness of (gen, id) for every label (it backs the store's lookups), and indexes."""
     statements = [
         f"CREATE CONSTRAINT {label.lower()}_gen_id IF NOT EXISTS "
         f"FOR (n:{label}) REQUIRE (n.gen, n.id) IS UNIQUE"
         for label in LABELS
+    ]
+    # Plain id and name indexes: planners' ad-hoc queries look nodes up without `gen`.
+    statements += [
+        f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
+        for label in LABELS
+        for prop in ("id", "name")
     ]
     statements.append(
         f"CREATE CONSTRAINT chainkg_state_key IF NOT EXISTS "
@@ -45,6 +51,10 @@ def fulltext_index() -> str:
     )
 
 
+FULLTEXT_FIELDS = (
+    "SHOW FULLTEXT INDEXES YIELD name, properties WHERE name = $name RETURN properties"
+)
+DROP_FULLTEXT = f"DROP INDEX {FULLTEXT_INDEX} IF EXISTS"
 AWAIT_INDEXES = "CALL db.awaitIndexes(300)"
 CURRENT_GEN = "OPTIONAL MATCH (s:ChainKGState {key: 'catalog'}) RETURN s.gen AS gen"
 # One load at a time: a lease on the state node. Writing `_lock` first takes the node's write

@@ -31,6 +31,7 @@ from graph.model import (
 )
 from graph.schema import catalog_edges, catalog_nodes
 from graph.scope import resolve_position
+from graph.search import searchable_records
 
 Node = tuple[str, str]  # (label, id)
 
@@ -41,6 +42,7 @@ class _Snapshot:
 
     catalog: Catalog
     graph: nx.MultiDiGraph
+    searchable: list[SearchHit]
 
     def out(self, node: Node, rel: str) -> list[str]:
         """Ids of the targets of `rel` edges leaving `node`, sorted."""
@@ -78,13 +80,13 @@ class MemoryStore:
     """GraphStore over networkx; replace_catalog swaps one reference, so reads never mix."""
 
     def __init__(self, catalog: Catalog | None = None) -> None:
-        self._snap = _Snapshot(Catalog(), nx.MultiDiGraph())
+        self._snap = _Snapshot(Catalog(), nx.MultiDiGraph(), [])
         if catalog is not None:
             self.replace_catalog(catalog)
 
     # --- writing -----------------------------------------------------------------------------
     def replace_catalog(self, catalog: Catalog) -> None:
-        snapshot = _Snapshot(catalog, build_graph(catalog))
+        snapshot = _Snapshot(catalog, build_graph(catalog), searchable_records(catalog))
         self._snap = snapshot  # a single reference assignment: atomic for readers
 
     def ping(self) -> None:
@@ -296,21 +298,11 @@ class MemoryStore:
 
     def search_candidates(self, terms: list[str], limit: int) -> list[SearchHit]:
         hits: list[SearchHit] = []
-        for hit in self._searchable():
+        for hit in self._snap.searchable:
             haystack = (hit.name + "\n" + hit.text).lower()
             if any(term in haystack for term in terms):
                 hits.append(hit)
         return hits[:limit]
-
-    def _searchable(self) -> list[SearchHit]:
-        cat = self._snap.catalog
-        out: list[SearchHit] = []
-        out += [SearchHit("matter", m.id, m.name, m.code) for m in cat.matters.values()]
-        out += [SearchHit("bundle", b.id, b.name, b.description) for b in cat.bundles.values()]
-        out += [SearchHit("guide", g.id, g.title, g.body) for g in cat.guides.values()]
-        out += [SearchHit("scenario", s.id, s.name, s.description) for s in cat.scenarios.values()]
-        out += [SearchHit("department", d.id, d.name, "") for d in cat.departments.values()]
-        return out
 
 
 T = TypeVar("T")

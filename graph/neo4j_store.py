@@ -57,6 +57,7 @@ from graph.model import (
 )
 from graph.schema import LABELS, RELATIONSHIPS, catalog_edges, catalog_nodes, node_properties
 from graph.scope import resolve_position
+from graph.search import matter_keywords, matter_search_text
 
 log = logging.getLogger("chainkg.neo4j")
 T = TypeVar("T")
@@ -136,6 +137,10 @@ class Neo4jStore:
         """Uniqueness constraints on every label's id and the CJK full-text index."""
         if self._schema_ready:
             return
+        found = self._read(cypher.FULLTEXT_FIELDS, name=cypher.FULLTEXT_INDEX)
+        if found and sorted(found[0]["properties"]) != sorted(cypher.SEARCH_FIELDS):
+            # An index from an older chainkg searches other fields: rebuild it.
+            self._execute(cypher.DROP_FULLTEXT, {}, RoutingControl.WRITE)
         for statement in [*cypher.constraints(), cypher.fulltext_index()]:
             self._execute(statement, {}, RoutingControl.WRITE)
         self._schema_ready = True
@@ -189,8 +194,12 @@ class Neo4jStore:
 
     def _write_generation(self, catalog: Catalog, gen: int, progress: ProgressFn | None) -> int:
         nodes: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for label, _, record in catalog_nodes(catalog):
-            nodes[label].append(node_properties(record))
+        keywords = matter_keywords(catalog)
+        for label, record_id, record in catalog_nodes(catalog):
+            props = node_properties(record)
+            if label == "Matter" and keywords[record_id]:
+                props["keywords"] = keywords[record_id]  # searched, like the memory backend
+            nodes[label].append(props)
         edges: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
         for e in catalog_edges(catalog):
             edges[(e.type, e.source_label, e.target_label)].append(
@@ -422,7 +431,7 @@ class Neo4jStore:
         for row in rows:
             kind, n = row["kind"], row["n"]
             text = {
-                "matter": n.get("code", ""),
+                "matter": matter_search_text(n.get("code", ""), n.get("keywords", "")),
                 "bundle": n.get("description", ""),
                 "guide": n.get("body", ""),
                 "scenario": n.get("description", ""),

@@ -1,7 +1,7 @@
 """The planner: a position and the answers to its questions -> a recommendation.
 
 The same code runs over whatever PositionSubgraph a backend returns, so every backend gives the
-same answer. Rules (docs/planner.md has the worked example):
+same answer. Rules (README, "How a recommendation is planned"):
 - matters: the scenarios' own, their bundles', and those the given answers add; each once; a
   matter that an answer could add is situational and applies only when an answer adds it;
 - phases: a matter goes into the first phase after all its prerequisites inside the set;

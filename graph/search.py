@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from graph.model import SearchHit
+from graph.model import Catalog, SearchHit
 from graph.store import GraphStore
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
@@ -23,6 +23,43 @@ class RankedHit:
     name: str
     score: float
     snippet: str
+
+
+def matter_keywords(catalog: Catalog) -> dict[str, str]:
+    """What a matter is about beyond its name: the scenarios needing it (directly or through a
+    bundle) and the guides about it. Searching 施工 should rank 建筑工程施工许可证核发, needed
+    by the scenario 施工许可, above matters that only share the characters."""
+    words: dict[str, set[str]] = {m: set() for m in catalog.matters}
+    served: dict[str, set[str]] = {}
+    for link in catalog.scenario_bundles:
+        served.setdefault(link.b, set()).add(catalog.scenarios[link.a].name)
+    for link in catalog.scenario_matters:
+        words[link.b].add(catalog.scenarios[link.a].name)
+    for link in catalog.bundle_matters:
+        words[link.b] |= served.get(link.a, set())
+    for guide in catalog.guides.values():
+        if guide.about_kind == "matter":
+            words[guide.about_id].add(guide.title)
+    return {m: " ".join(sorted(w)) for m, w in words.items()}
+
+
+def matter_search_text(code: str, keywords: str) -> str:
+    """A matter's searchable text beyond its name, the same on every backend."""
+    return f"{code}\n{keywords}" if keywords else code
+
+
+def searchable_records(catalog: Catalog) -> list[SearchHit]:
+    """Every searchable record with its name and text (the memory backend scans these)."""
+    keywords = matter_keywords(catalog)
+    out = [
+        SearchHit("matter", m.id, m.name, matter_search_text(m.code, keywords[m.id]))
+        for m in catalog.matters.values()
+    ]
+    out += [SearchHit("bundle", b.id, b.name, b.description) for b in catalog.bundles.values()]
+    out += [SearchHit("guide", g.id, g.title, g.body) for g in catalog.guides.values()]
+    out += [SearchHit("scenario", s.id, s.name, s.description) for s in catalog.scenarios.values()]
+    out += [SearchHit("department", d.id, d.name, "") for d in catalog.departments.values()]
+    return out
 
 
 def query_terms(query: str) -> list[str]:
