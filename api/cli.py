@@ -252,7 +252,11 @@ def load(
         Backend | None, typer.Option(help="memory or neo4j (default: CHAINKG_BACKEND).")
     ] = None,
 ) -> None:
-    """Validate a catalog and load it into the backend, replacing the one there (atomic)."""
+    """Validate a catalog and load it into the backend, replacing the one there (atomic).
+
+    Neo4j keeps what is loaded; the memory backend lives in each serving process (it loads
+    CHAINKG_DATA at start), so here it is a dry run that times validation and graph building.
+    """
     import time
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
