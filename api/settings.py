@@ -6,14 +6,26 @@ from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Backend(StrEnum):
     MEMORY = "memory"
     NEO4J = "neo4j"
+
+
+class LoadPolicy(StrEnum):
+    """When a serving process loads CHAINKG_DATA into the backend."""
+
+    AUTO = "auto"  # memory: always; neo4j: only when the database holds no catalog yet
+    ALWAYS = "always"
+    NEVER = "never"  # neo4j: serve what `chainkg load` put there (memory loads regardless)
+
+
+LogLevel = Literal["critical", "error", "warning", "info", "debug"]
 
 
 def shipped_catalog() -> Path:
@@ -33,10 +45,10 @@ class Settings(BaseSettings):
     data: Path | None = Field(
         None, description="Catalog to load at start (folder of CSVs or .xlsx); default: shipped."
     )
-    load_on_start: bool = Field(
-        True,
-        description="Load the catalog at start. The memory backend always loads; with neo4j, "
-        "false serves whatever the database already holds.",
+    load_on_start: LoadPolicy = Field(
+        LoadPolicy.AUTO,
+        description="auto: memory always loads; neo4j loads only into an empty database, so "
+        "API replicas never overwrite a catalog `chainkg load` put there. always, never.",
     )
     neo4j_uri: str = Field("bolt://127.0.0.1:7687", description="Neo4j URI (bolt:// or neo4j://).")
     neo4j_user: str = Field("neo4j", description="Neo4j user.")
@@ -46,7 +58,19 @@ class Settings(BaseSettings):
     neo4j_database: str = Field("neo4j", description="Neo4j database name.")
     host: str = Field("127.0.0.1", description="Address `chainkg serve` binds.")
     port: int = Field(8000, description="Port `chainkg serve` listens on.")
-    log_level: str = Field("info", description="Log level: debug, info, warning, error.")
+    log_level: LogLevel = Field("info", description="Log level: debug, info, warning, error.")
+
+    @field_validator("load_on_start", mode="before")
+    @classmethod
+    def _booleans(cls, value: object) -> object:
+        """true/false are accepted as always/never."""
+        words = {"true": "always", "1": "always", "false": "never", "0": "never"}
+        return words.get(str(value).lower(), value) if isinstance(value, str | bool) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     def catalog_path(self) -> Path:
         return self.data if self.data is not None else shipped_catalog()

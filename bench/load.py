@@ -74,7 +74,9 @@ def main() -> None:
                 )
                 try:
                     neo.replace_catalog(catalog)  # warm-up: schema, plans, the old catalog
-                    times = neo.load_generation(catalog)
+                    neo.replace_catalog(catalog)
+                    times = neo.last_load
+                    assert times is not None
                 finally:
                     neo.close()
                 rows.append(

@@ -19,7 +19,8 @@ SEARCH_LABELS = ("Matter", "Bundle", "Guide", "Scenario", "Department")
 SEARCH_FIELDS = ("name", "code", "keywords", "description", "body")
 
 # Prefix of every read: bind `g`, the generation being served (no row: no catalog yet).
-_G = "MATCH (state:ChainKGState {key: 'catalog'}) WITH state.gen AS g\n"
+# A pinned view passes `$gen`; otherwise `$gen` is null and the served generation is read.
+_G = "MATCH (state:ChainKGState {key: 'catalog'}) WITH coalesce($gen, state.gen) AS g\n"
 
 
 def constraints() -> list[str]:
@@ -56,7 +57,7 @@ FULLTEXT_FIELDS = (
 )
 DROP_FULLTEXT = f"DROP INDEX {FULLTEXT_INDEX} IF EXISTS"
 AWAIT_INDEXES = "CALL db.awaitIndexes(300)"
-CURRENT_GEN = "OPTIONAL MATCH (s:ChainKGState {key: 'catalog'}) RETURN s.gen AS gen"
+SERVED_GEN = "MATCH (s:ChainKGState {key: 'catalog'}) RETURN s.gen AS gen"
 # One load at a time: a lease on the state node. Writing `_lock` first takes the node's write
 # lock, so the read of `loading` that follows cannot race another loader's.
 ACQUIRE_LOAD = """
@@ -68,6 +69,11 @@ SET s.loading = CASE WHEN free THEN $token ELSE s.loading END,
     s.loading_since = CASE WHEN free THEN datetime() ELSE s.loading_since END
 REMOVE s._lock
 RETURN free, s.gen AS gen, toString(s.loading_since) AS since
+"""
+RENEW_LOAD = """
+MATCH (s:ChainKGState {key: 'catalog'}) WHERE s.loading = $token
+SET s.loading_since = datetime()
+RETURN true AS held
 """
 RELEASE_LOAD = """
 MATCH (s:ChainKGState {key: 'catalog'}) WHERE s.loading = $token

@@ -79,6 +79,7 @@ def service_matrix(store: GraphStore, industry_id: str | None = None) -> Service
     Raises:
         NotFound: the industry id is unknown.
     """
+    store = store.pinned()  # many calls, one catalog, even if a load switches meanwhile
     industry_ids = (
         [industry_id] if industry_id is not None else [i.id for i, _ in store.list_industries()]
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -85,9 +86,18 @@ class MemoryStore:
             self.replace_catalog(catalog)
 
     # --- writing -----------------------------------------------------------------------------
-    def replace_catalog(self, catalog: Catalog) -> None:
+    def replace_catalog(
+        self, catalog: Catalog, progress: Callable[[int, int], None] | None = None
+    ) -> None:
         snapshot = _Snapshot(catalog, build_graph(catalog), searchable_records(catalog))
         self._snap = snapshot  # a single reference assignment: atomic for readers
+        if progress:
+            progress(catalog.total_rows(), catalog.total_rows())
+
+    def pinned(self) -> MemoryStore:
+        view = MemoryStore()
+        view._snap = self._snap  # snapshots are immutable: the view keeps this one
+        return view
 
     def ping(self) -> None:
         return None
@@ -224,7 +234,8 @@ class MemoryStore:
         )
 
     def list_centres(self) -> list[CentreDetail]:
-        return [self.centre_detail(c) for c in sorted(self._snap.catalog.service_centres)]
+        view = self.pinned()
+        return [view.centre_detail(c) for c in sorted(view._snap.catalog.service_centres)]
 
     def position_subgraph(self, position: Position) -> PositionSubgraph:
         snap = self._snap

@@ -1,34 +1,28 @@
 """The shared backend: the catalog graph in Neo4j, through the official driver.
 
 One driver per store (per process); every read runs in a read transaction so a `neo4j://`
-routing URI spreads reads over a cluster; `database=` is always passed. A catalog replace is
-one write transaction (delete the old graph, UNWIND-create the new one), so a failed load rolls
-back and readers keep the old catalog.
+routing URI spreads reads over a cluster; `database=` is always passed. Catalogs are stored as
+generations (graph/neo4j_load.py): each read statement serves the current one, or the one a
+pinned view was bound to.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
-import uuid
-from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 import neo4j
 from neo4j import GraphDatabase, RoutingControl
 from neo4j.exceptions import (
-    AuthError,
     DriverError,
     Neo4jError,
-    ServiceUnavailable,
-    SessionExpired,
-    TransientError,
 )
 
 from graph import cypher
-from graph.errors import BackendUnavailable, ChainKGError, LoadInProgress, NotFound
+from graph.errors import BackendUnavailable, NotFound
 from graph.model import (
     Bundle,
     BundleDetail,
@@ -55,14 +49,13 @@ from graph.model import (
     StageDetail,
     StageKind,
 )
-from graph.schema import LABELS, RELATIONSHIPS, catalog_edges, catalog_nodes, node_properties
+from graph.neo4j_load import LoadTimes, ProgressFn, load_generation
+from graph.schema import LABELS, RELATIONSHIPS
 from graph.scope import resolve_position
-from graph.search import matter_keywords, matter_search_text
+from graph.search import matter_search_text
 
 log = logging.getLogger("chainkg.neo4j")
 T = TypeVar("T")
-BATCH = 10_000
-ProgressFn = Callable[[int, int], None]  # (rows done, rows total)
 
 
 def _record(cls: type[T], props: dict[str, Any]) -> T:
@@ -85,15 +78,6 @@ def _sorted(records: Iterable[T]) -> list[T]:
     return [unique[k] for k in sorted(unique)]
 
 
-@dataclass(frozen=True, slots=True)
-class LoadTimes:
-    """How long a load took until the new catalog served, and the cleanup after it."""
-
-    rows: int
-    to_serving_s: float
-    cleanup_s: float
-
-
 class Neo4jStore:
     """GraphStore on Neo4j 5 (Community, Enterprise, cluster or Aura)."""
 
@@ -110,26 +94,51 @@ class Neo4jStore:
             liveness_check_timeout=30.0,
         )
         self._schema_ready = False
-        self.switch_grace_s = 1.0
+        self._gen: int | None = None  # set on pinned views
+        self._owns_driver = True
+        self.switch_grace_s = 2.0
         self.last_load: LoadTimes | None = None
 
     def close(self) -> None:
-        self._driver.close()
+        if self._owns_driver:
+            self._driver.close()
 
     # --- plumbing ----------------------------------------------------------------------------
+    def pinned(self) -> Neo4jStore:
+        """A view reading the generation served now for its whole life (multi-statement reads)."""
+        rows = self.execute_read(cypher.SERVED_GEN)
+        view = copy.copy(self)
+        view._gen = rows[0]["gen"] if rows else None
+        view._owns_driver = False
+        return view
+
     def _read(self, statement: str, /, **params: Any) -> list[neo4j.Record]:
+        return self.execute_read(statement, gen=self._gen, **params)
+
+    def execute_read(self, statement: str, /, **params: Any) -> list[neo4j.Record]:
         return self._execute(statement, params, RoutingControl.READ)
 
+    def execute_write(self, statement: str, /, **params: Any) -> list[neo4j.Record]:
+        return self._execute(statement, params, RoutingControl.WRITE)
+
+    def run_auto_commit(self, statement: str, /, **params: Any) -> None:
+        """For `CALL ... IN TRANSACTIONS`, which needs an auto-commit transaction."""
+        try:
+            with self._driver.session(database=self.database) as session:
+                session.run(statement, params).consume()
+        except (Neo4jError, DriverError, OSError) as exc:
+            raise BackendUnavailable(f"Neo4j at {self.uri}: {exc}") from exc
+
     def _execute(
-        self, query: str, params: dict[str, Any], routing: RoutingControl
+        self, statement: str, params: dict[str, Any], routing: RoutingControl
     ) -> list[neo4j.Record]:
         try:
             records, _, _ = self._driver.execute_query(
-                query, params, database_=self.database, routing_=routing
+                statement, params, database_=self.database, routing_=routing
             )
-        except (ServiceUnavailable, SessionExpired, TransientError, AuthError, OSError) as exc:
-            raise BackendUnavailable(f"Neo4j at {self.uri}: {exc}") from exc
-        except DriverError as exc:
+        except (Neo4jError, DriverError, OSError) as exc:
+            # Unreachable, refused, misconfigured (unknown database, bad credentials): the
+            # backend cannot serve; the API answers 503 with this detail.
             raise BackendUnavailable(f"Neo4j at {self.uri}: {exc}") from exc
         return list(records)
 
@@ -137,107 +146,21 @@ class Neo4jStore:
         """Uniqueness constraints on every label's id and the CJK full-text index."""
         if self._schema_ready:
             return
-        found = self._read(cypher.FULLTEXT_FIELDS, name=cypher.FULLTEXT_INDEX)
+        found = self.execute_read(cypher.FULLTEXT_FIELDS, name=cypher.FULLTEXT_INDEX)
         if found and sorted(found[0]["properties"]) != sorted(cypher.SEARCH_FIELDS):
             # An index from an older chainkg searches other fields: rebuild it.
-            self._execute(cypher.DROP_FULLTEXT, {}, RoutingControl.WRITE)
+            self.execute_write(cypher.DROP_FULLTEXT)
         for statement in [*cypher.constraints(), cypher.fulltext_index()]:
-            self._execute(statement, {}, RoutingControl.WRITE)
+            self.execute_write(statement)
         self._schema_ready = True
 
     def ping(self) -> None:
-        self._read(cypher.PING)
+        self.execute_read(cypher.PING)
 
     # --- writing -----------------------------------------------------------------------------
     def replace_catalog(self, catalog: Catalog, progress: ProgressFn | None = None) -> None:
-        self.last_load = self.load_generation(catalog, progress)
-
-    def load_generation(self, catalog: Catalog, progress: ProgressFn | None = None) -> LoadTimes:
-        """Write the catalog as a new generation, switch to it atomically, drop the old one.
-
-        Batches commit one by one (fast, bounded memory) while readers keep the old generation;
-        the switch is one small transaction. A load that fails leaves the old catalog serving
-        and removes what it wrote.
-        """
-        self.ensure_schema()
-        started = time.perf_counter()
-        token = uuid.uuid4().hex
-        lease = self._execute(
-            cypher.ACQUIRE_LOAD, {"token": token, "lease_minutes": 30}, RoutingControl.WRITE
-        )[0]
-        if not lease["free"]:
-            raise LoadInProgress(f"another catalog load is in progress (since {lease['since']})")
-        current: int | None = lease["gen"]
-        new = (current or 0) + 1
-        try:
-            self._delete_generations(keep=current)  # leftovers of an interrupted load
-            rows = self._write_generation(catalog, new, progress)
-            switched = self._execute(
-                cypher.SWITCH_GEN, {"gen": new, "rows": rows, "token": token}, RoutingControl.WRITE
-            )
-            if not switched:
-                raise LoadInProgress("the load lease expired before the switch")
-            serving = time.perf_counter()
-            # Queries that read the old generation a moment ago finish before it goes.
-            time.sleep(self.switch_grace_s)
-            self._delete_generations(keep=new)
-        except Neo4jError as exc:
-            self._delete_quietly(keep=current)
-            raise BackendUnavailable(f"Neo4j refused the load: {exc}") from exc
-        except ChainKGError:
-            self._delete_quietly(keep=current)
-            raise
-        finally:
-            self._release(token)
-        self._read(cypher.AWAIT_INDEXES)
-        return LoadTimes(rows, serving - started, time.perf_counter() - serving)
-
-    def _write_generation(self, catalog: Catalog, gen: int, progress: ProgressFn | None) -> int:
-        nodes: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        keywords = matter_keywords(catalog)
-        for label, record_id, record in catalog_nodes(catalog):
-            props = node_properties(record)
-            if label == "Matter" and keywords[record_id]:
-                props["keywords"] = keywords[record_id]  # searched, like the memory backend
-            nodes[label].append(props)
-        edges: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-        for e in catalog_edges(catalog):
-            edges[(e.type, e.source_label, e.target_label)].append(
-                {"a": e.source_id, "b": e.target_id, "props": e.properties}
-            )
-        total = sum(map(len, nodes.values())) + sum(map(len, edges.values()))
-        work = [(cypher.create_nodes(label), nodes[label]) for label in LABELS if label in nodes]
-        work += [(cypher.create_edges(*key), rows) for key, rows in edges.items()]
-        done = 0
-        for statement, rows in work:
-            for batch in _batches(rows):
-                self._execute(statement, {"rows": batch, "gen": gen}, RoutingControl.WRITE)
-                done += len(batch)
-                if progress:
-                    progress(done, total)
-        return total
-
-    def _delete_generations(self, keep: int | None) -> None:
-        # CALL ... IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
-        try:
-            with self._driver.session(database=self.database) as session:
-                for label in LABELS:
-                    session.run(cypher.delete_generations(label), keep=keep).consume()
-        except (ServiceUnavailable, SessionExpired, AuthError, OSError) as exc:
-            raise BackendUnavailable(f"Neo4j at {self.uri}: {exc}") from exc
-
-    def _delete_quietly(self, keep: int | None) -> None:
-        """Best effort after a failed load: remove what it wrote (the next load would anyway)."""
-        try:
-            self._delete_generations(keep=keep)
-        except (Neo4jError, DriverError, OSError):
-            log.warning("could not remove a half-written catalog generation")
-
-    def _release(self, token: str) -> None:
-        try:
-            self._execute(cypher.RELEASE_LOAD, {"token": token}, RoutingControl.WRITE)
-        except BackendUnavailable:
-            log.warning("could not release the load lease; it expires by itself")
+        """Load `catalog` as a new generation and switch to it atomically (graph.neo4j_load)."""
+        self.last_load = load_generation(self, catalog, progress, self.switch_grace_s)
 
     # --- reading -----------------------------------------------------------------------------
     def stats(self) -> dict[str, int]:
@@ -284,7 +207,7 @@ class Neo4jStore:
         if not rows or not rows[0]["found"]:
             raise NotFound(kind, record_id)
 
-    def _scenario_ids(self, industry_id: str | None, stage_id: str | None) -> list[Scenario]:
+    def _scenarios(self, industry_id: str | None, stage_id: str | None) -> list[Scenario]:
         if industry_id is not None:
             self._exists("Industry", industry_id, "industry")
         if stage_id is not None:
@@ -297,7 +220,7 @@ class Neo4jStore:
         return [_record(Scenario, r["s"]) for r in rows]
 
     def list_scenarios(self, industry_id: str | None, stage_id: str | None) -> list[Scenario]:
-        return self._scenario_ids(industry_id, stage_id)
+        return self.pinned()._scenarios(industry_id, stage_id)
 
     def list_bundles(
         self, industry_id: str | None, stage_id: str | None, kind: str | None
@@ -305,8 +228,9 @@ class Neo4jStore:
         if industry_id is None and stage_id is None:
             rows = self._read(cypher.BUNDLES_ALL, kind=kind)
         else:
-            scenarios = [s.id for s in self._scenario_ids(industry_id, stage_id)]
-            rows = self._read(cypher.BUNDLES_OF_SCENARIOS, scenarios=scenarios, kind=kind)
+            view = self.pinned()  # several statements: one generation
+            scenarios = [s.id for s in view._scenarios(industry_id, stage_id)]
+            rows = view._read(cypher.BUNDLES_OF_SCENARIOS, scenarios=scenarios, kind=kind)
         return [_record(Bundle, r["b"]) for r in rows]
 
     def matter_detail(self, matter_id: str) -> MatterDetail:
@@ -443,11 +367,6 @@ class Neo4jStore:
 
 def _links(pairs: list[list[str]]) -> list[Link]:
     return [Link(a, b, "") for a, b in sorted({(p[0], p[1]) for p in pairs})]
-
-
-def _batches(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
-    for start in range(0, len(rows), BATCH):
-        yield rows[start : start + BATCH]
 
 
 def wait_until_ready(store: Neo4jStore, timeout: float = 60.0) -> None:

@@ -347,8 +347,10 @@ def _materials(
         if link.a in chosen:
             used_by.setdefault(link.b, set()).add(link.a)
     for material, matter, tag in added:
+        if matter is not None and matter not in chosen:
+            continue  # asked for by a matter this plan does not include
         users = used_by.setdefault(material, set())
-        if matter is not None and matter in chosen:
+        if matter is not None:
             users.add(matter)
         added_by.setdefault(material, set()).add(tag)
     out = [

@@ -6,6 +6,7 @@ so every backend gives the same answers. Lists come back sorted by id unless sai
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 from graph.model import (
@@ -29,8 +30,22 @@ from graph.model import (
 class GraphStore(Protocol):
     """A backend holding one catalog at a time."""
 
-    def replace_catalog(self, catalog: Catalog) -> None:
-        """Swap in a validated catalog atomically: readers see the old or the new, never a mix."""
+    def replace_catalog(
+        self, catalog: Catalog, progress: Callable[[int, int], None] | None = None
+    ) -> None:
+        """Swap in a validated catalog atomically: readers see the old or the new, never a mix.
+
+        `progress(rows_done, rows_total)` is called as the load advances.
+        """
+        ...
+
+    def pinned(self) -> GraphStore:
+        """A view that reads the catalog served now for its whole life, even across a replace:
+        code that makes several calls for one answer (pages, matrices) reads through one."""
+        ...
+
+    def close(self) -> None:
+        """Release connections (a no-op for embedded stores and pinned views)."""
         ...
 
     def ping(self) -> None:

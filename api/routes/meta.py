@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from api.deps import get_store
 from api.schemas import Health, Ready
+from graph.errors import BackendUnavailable
 from graph.store import GraphStore
 
 router = APIRouter(tags=["meta"])
@@ -23,4 +24,10 @@ def health() -> Health:
 def ready(request: Request, store: Annotated[GraphStore, Depends(get_store)]) -> Ready:
     """The backend answers and holds a catalog; 503 problem+json otherwise."""
     store.ping()
-    return Ready(status="ready", backend=request.app.state.backend, counts=store.stats())
+    startup = request.app.state.startup
+    if startup is not None:
+        startup.attempt(store)  # a start-up load the backend could not take yet
+    counts = store.stats()
+    if not counts:
+        raise BackendUnavailable("the backend holds no catalog yet (see `chainkg load`)")
+    return Ready(status="ready", backend=request.app.state.backend, counts=counts)

@@ -198,3 +198,14 @@ def test_openapi_documents_every_route_with_examples(client: TestClient) -> None
     assert {"/v1/recommendations", "/v1/search", "/v1/bundles/{bundle_id}"} <= set(spec["paths"])
     request = spec["components"]["schemas"]["RecommendationRequest"]
     assert request["examples"]
+
+
+def test_ready_is_503_while_the_backend_holds_no_catalog() -> None:
+    from api.app import create_app
+    from api.settings import Settings
+    from graph.memory import MemoryStore
+
+    with TestClient(create_app(Settings(), store=MemoryStore())) as empty:
+        body = _problem(empty.get("/v1/ready"), 503)
+        assert "no catalog" in body["detail"]
+        assert empty.get("/v1/health").status_code == 200

@@ -158,3 +158,16 @@ def test_a_bundle_matter_an_answer_adds_is_situational(mini_copy: Path) -> None:
         "bundle:kaigong_bundle",
         "condition:special_project=是",
     ]
+
+
+def test_a_material_for_a_matter_outside_the_plan_is_not_asked(mini_copy: Path) -> None:
+    with (mini_copy / "materials.csv").open("a", encoding="utf-8") as f:
+        f.write("smoke_report,防排烟系统说明,illustrative\n")
+    with (mini_copy / "condition_effects.csv").open("a", encoding="utf-8") as f:
+        f.write("big_area,是,material,smoke_report,xfsc,illustrative\n")
+    store = MemoryStore(load_catalog(mini_copy))
+    without = recommend(store, KAIGONG, {"big_area": "是"})  # xfsc (situational) not chosen
+    assert "smoke_report" not in {m.id for m in without.materials}
+    with_it = recommend(store, KAIGONG, {"big_area": "是", "special_project": "是"})
+    smoke = next(m for m in with_it.materials if m.id == "smoke_report")
+    assert smoke.used_by == ["xfsc"]
