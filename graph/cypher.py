@@ -291,7 +291,7 @@ RETURN i {.*} AS industry, st {.*} AS stage, under, scenario_exists,
 SEARCH_FULLTEXT = (
     _G
     + f"""
-CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', $query, {{limit: $limit}})
+CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', $query)
 YIELD node
 WHERE node.gen = g
 RETURN toLower(labels(node)[0]) AS kind, node {{.*}} AS n
@@ -304,5 +304,5 @@ SEARCH_CONTAINS = (
     + " OR ".join(f"n:{label}" for label in SEARCH_LABELS)
     + ") AND any(t IN $terms WHERE "
     + " OR ".join(f"toLower(coalesce(n.{f}, '')) CONTAINS t" for f in SEARCH_FIELDS)
-    + ") RETURN toLower(labels(n)[0]) AS kind, n {.*} AS n LIMIT $limit"
+    + ") RETURN toLower(labels(n)[0]) AS kind, n {.*} AS n"
 )

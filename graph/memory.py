@@ -307,13 +307,13 @@ class MemoryStore:
             outside_prerequisites=outside,
         )
 
-    def search_candidates(self, terms: list[str], limit: int) -> list[SearchHit]:
+    def search_candidates(self, terms: list[str]) -> list[SearchHit]:
         hits: list[SearchHit] = []
         for hit in self._snap.searchable:
             haystack = (hit.name + "\n" + hit.text).lower()
             if any(term in haystack for term in terms):
                 hits.append(hit)
-        return hits[:limit]
+        return hits
 
 
 T = TypeVar("T")

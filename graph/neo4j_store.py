@@ -340,17 +340,17 @@ class Neo4jStore:
             outside_prerequisites={b: n for (_, b), n in prerequisites if b not in matters},
         )
 
-    def search_candidates(self, terms: list[str], limit: int) -> list[SearchHit]:
+    def search_candidates(self, terms: list[str]) -> list[SearchHit]:
         bigrams = [t for t in terms if len(t) >= 2 and not t.isascii()]
         others = [t for t in terms if t not in bigrams]
         rows: list[neo4j.Record] = []
         if bigrams:
             # Lucene query syntax: each bigram quoted, OR-ed; the cjk analyzer indexes bigrams.
             query = " OR ".join('"' + t.replace('"', "") + '"' for t in bigrams)
-            rows += self._read(cypher.SEARCH_FULLTEXT, query=query, limit=limit)
+            rows += self._read(cypher.SEARCH_FULLTEXT, query=query)
         if others:
             # Single characters and Latin/digit terms: substring match, as the memory backend.
-            rows += self._read(cypher.SEARCH_CONTAINS, terms=others, limit=limit)
+            rows += self._read(cypher.SEARCH_CONTAINS, terms=others)
         hits: dict[tuple[str, str], SearchHit] = {}
         for row in rows:
             kind, n = row["kind"], row["n"]
@@ -362,7 +362,7 @@ class Neo4jStore:
             }.get(kind, "")
             name = n.get("title") if kind == "guide" else n["name"]
             hits[(kind, n["id"])] = SearchHit(kind, n["id"], name, text or "")
-        return list(hits.values())[:limit]
+        return list(hits.values())
 
 
 def _links(pairs: list[list[str]]) -> list[Link]:

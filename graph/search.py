@@ -87,7 +87,7 @@ def search(
     terms = query_terms(query)
     if not terms:
         return []
-    candidates = store.search_candidates(terms, limit=5000)
+    candidates = store.search_candidates(terms)  # all of them: ranking decides, not a cap
     needle = query.strip().lower()
     ranked = []
     for hit in candidates:

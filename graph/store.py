@@ -98,6 +98,6 @@ class GraphStore(Protocol):
         """Everything the planner needs for a position, in one backend call."""
         ...
 
-    def search_candidates(self, terms: list[str], limit: int) -> list[SearchHit]:
-        """Records whose name or text contains any of the terms (CJK bigrams); unranked."""
+    def search_candidates(self, terms: list[str]) -> list[SearchHit]:
+        """Every record whose name or text contains any of the terms (CJK bigrams); unranked."""
         ...
