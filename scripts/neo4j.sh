@@ -5,7 +5,10 @@
 #   scripts/neo4j.sh build|start|stop|status|restart
 #
 # Bolt: bolt://127.0.0.1:$CHAINKG_NEO4J_PORT (7687), user neo4j, password $CHAINKG_NEO4J_PASSWORD
-# (chainkg-dev-pw); neo4j:// routing URIs work too. Data, logs and pid file live in .neo4j/.
+# (chainkg-dev-pw); neo4j:// routing URIs work too. Each port has its own home, .neo4j/<port>/
+# (data/ with the password digest, logs/, neo4j.log, neo4j.pid), so servers on two ports of one
+# checkout (say a dev server on 7687 and a test server on another port) never share anything;
+# every command acts on the server of $CHAINKG_NEO4J_PORT only.
 # Other knobs: CHAINKG_NEO4J_HEAP (max heap, 4g), CHAINKG_NEO4J_PAGECACHE_MB (256),
 # CHAINKG_NEO4J_START_TIMEOUT (seconds, 120), JAVA_HOME (Java 17 or 21; default: java on PATH).
 set -euo pipefail
@@ -14,10 +17,12 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SRC=$ROOT/scripts/neo4j
 TARGET=$SRC/target
 STAMP=$TARGET/.chainkg-build-ok          # written only after a successful build
-HOME_DIR=$ROOT/.neo4j                    # Neo4j home: data/, logs/ (debug.log, ...)
+PORT=${CHAINKG_NEO4J_PORT:-7687}
+HOMES=$ROOT/.neo4j                       # one home per port below it
+HOME_DIR=$HOMES/$PORT                    # Neo4j home: data/, logs/ (debug.log, ...)
 PID_FILE=$HOME_DIR/neo4j.pid
 LOG_FILE=$HOME_DIR/neo4j.log             # stdout/stderr of the server (user log)
-PORT=${CHAINKG_NEO4J_PORT:-7687}
+DEFAULT_PORT=7687
 HEAP=${CHAINKG_NEO4J_HEAP:-4g}  # a catalog load is one transaction: ~3 KB of heap per row
 START_TIMEOUT=${CHAINKG_NEO4J_START_TIMEOUT:-120}
 STOP_TIMEOUT=60
@@ -27,6 +32,8 @@ JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 
 log() { printf 'neo4j.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+
+[[ $PORT =~ ^[0-9]+$ ]] || die "CHAINKG_NEO4J_PORT must be a port number, not '$PORT'"
 
 # --- Ctrl-C / SIGTERM -------------------------------------------------------------------------
 # Background children of a script ignore SIGINT, so the trap forwards the stop itself: it kills
@@ -155,7 +162,7 @@ wait_ready() {
 start() {
     local pid
     if pid=$(running_pid); then
-        log "already running (pid $pid)"
+        log "already running on port $PORT (pid $pid)"
         wait_ready "$pid" # returns at once if up; waits if another start is still in progress
         return 0
     fi
@@ -192,11 +199,11 @@ start() {
 stop() {
     local pid
     if ! pid=$(running_pid); then
-        log "not running"
+        log "not running on port $PORT"
         rm -f "$PID_FILE"
         return 0
     fi
-    log "stopping (pid $pid)"
+    log "stopping the server on port $PORT (pid $pid)"
     local started=$SECONDS rc=0
     stop_pid "$pid" || rc=$?
     rm -f "$PID_FILE"
@@ -208,13 +215,13 @@ status() {
     local pid
     if pid=$(running_pid); then
         if bolt_answers; then
-            log "running (pid $pid), Bolt answers on 127.0.0.1:$PORT"
+            log "running (pid $pid, home $HOME_DIR), Bolt answers on 127.0.0.1:$PORT"
         else
-            log "running (pid $pid), Bolt not answering yet on 127.0.0.1:$PORT"
+            log "running (pid $pid, home $HOME_DIR), Bolt not answering yet on 127.0.0.1:$PORT"
         fi
         return 0
     fi
-    log "not running"
+    log "not running on port $PORT (home $HOME_DIR)"
     return 3
 }
 
