@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from api.answers import parse_answers
+from api.cli_common import (
+    CatalogOpt,
+    JsonOpt,
+    SourceOpt,
+    catalog_path,
+    close_store,
+    emit_json,
+    err,
+    fail,
+    out,
+    print_problems,
+    query_store,
+    quiet_driver,
+)
 from api.cli_viz import viz_app
 from api.settings import Backend, get_settings
 from graph.errors import CatalogError, ChainKGError, InvalidRequest
-from graph.memory import MemoryStore
 from graph.model import Position
 from graph.planner import Recommendation, recommend
 from graph.search import search as run_search
+from graph.store import GraphStore
 from loaders import load_catalog
 
 app = typer.Typer(
@@ -28,43 +40,6 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-out = Console()  # data
-if not out.is_terminal:
-    out = Console(width=200)  # piped: no truncation of long Chinese names
-err = Console(stderr=True)  # progress, logs, errors
-if not err.is_terminal:
-    err = Console(stderr=True, width=200)
-
-CatalogOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--data", help="Catalog folder or .xlsx (default: CHAINKG_DATA or the shipped one)."
-    ),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-
-
-def _catalog_path(data: Path | None) -> Path:
-    return data if data is not None else get_settings().catalog_path()
-
-
-def _memory_store(data: Path | None) -> MemoryStore:
-    path = _catalog_path(data)
-    try:
-        return MemoryStore(load_catalog(path))
-    except CatalogError as exc:
-        _print_problems(exc, path)
-        raise typer.Exit(1) from None
-
-
-def _print_problems(exc: CatalogError, path: Path) -> None:
-    err.print(f"[red]{path}: {len(exc.problems)} error(s)[/red]", highlight=False)
-    for problem in exc.problems:
-        err.print(f"  {problem}", highlight=False, markup=False)
-
-
-def _emit_json(payload: Any) -> None:
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
 
 
 @app.command()
@@ -73,31 +48,33 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (CHAINKG_PORT).")] = None,
     data: CatalogOpt = None,
 ) -> None:
-    """Serve the HTTP API (default: embedded backend, shipped catalog)."""
+    """Serve the HTTP API over the configured backend (default: embedded, shipped catalog).
+
+    The catalog to load at start is validated first, so a broken one stops here. The application
+    opens the backend when it starts and closes it when it stops; a start-up load that Neo4j
+    could not take then is retried on /v1/ready.
+    """
     import uvicorn
 
-    from api.app import build_store, create_app
+    from api.app import create_app, prepare_startup
 
     settings = get_settings()
     if data is not None:
         settings = settings.model_copy(update={"data": data})
     try:
-        store = build_store(settings)
+        startup = prepare_startup(settings)
     except CatalogError as exc:
-        _print_problems(exc, settings.catalog_path())
+        print_problems(exc, settings.catalog_path())
         raise typer.Exit(1) from None
-    if settings.backend == Backend.NEO4J:
-        try:
-            store.ping()
-        except ChainKGError as exc:
-            err.print(
-                f"[yellow]Neo4j is not reachable at {settings.neo4j_uri}: {exc}. "
-                "Serving anyway: /v1/ready answers 503 until it is back.[/yellow]"
-            )
     bind_host, bind_port = host or settings.host, port or settings.port
     err.print(f"chainkg: {settings.backend} backend, http://{bind_host}:{bind_port}/v1/docs")
+    # No store of our own: one passed to create_app would be neither closed at shutdown nor
+    # given the start-up load again when /v1/ready finds the backend back.
     uvicorn.run(
-        create_app(settings, store), host=bind_host, port=bind_port, log_level=settings.log_level
+        create_app(settings, startup=startup),
+        host=bind_host,
+        port=bind_port,
+        log_level=settings.log_level,
     )
 
 
@@ -112,15 +89,15 @@ def check(
         catalog = load_catalog(path)
     except CatalogError as exc:
         if as_json:
-            _emit_json({"ok": False, "errors": [dataclasses.asdict(p) for p in exc.problems]})
+            emit_json({"ok": False, "errors": [dataclasses.asdict(p) for p in exc.problems]})
         else:
-            _print_problems(exc, path)
+            print_problems(exc, path)
         raise typer.Exit(1) from None
     from loaders.report import catalog_report, render_report
 
     summary = catalog_report(catalog)
     if as_json:
-        _emit_json({"ok": True, **summary})
+        emit_json({"ok": True, **summary})
     elif report:
         render_report(summary, out)
     else:
@@ -142,23 +119,21 @@ def recommend_cmd(
     answer: Annotated[
         list[str] | None, typer.Option(help="Answer a question: CONDITION_ID=OPTION (repeatable).")
     ] = None,
-    data: CatalogOpt = None,
+    data: SourceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """The bundle, matters, materials and department path for a position in the chain."""
+    """The bundle, matters, materials and department path for a position in the chain.
+
+    Reads the configured backend (Neo4j with CHAINKG_BACKEND=neo4j), or the catalog at --data.
+    """
     try:
         answers = parse_answers(answer or [])
     except InvalidRequest as exc:
-        err.print(f"[red]--{exc}[/red]", highlight=False)
-        raise typer.Exit(2) from None
-    store = _memory_store(data)
-    try:
+        fail(f"--{exc}", code=2)
+    with query_store(data) as store:
         rec = recommend(store, Position(industry, stage, scenario), answers)
-    except ChainKGError as exc:
-        err.print(f"[red]{exc}[/red]", highlight=False)
-        raise typer.Exit(1) from None
     if as_json:
-        _emit_json(dataclasses.asdict(rec))
+        emit_json(dataclasses.asdict(rec))
     else:
         _render_recommendation(rec)
 
@@ -229,13 +204,17 @@ def _render_questions(rec: Recommendation) -> None:
 def search(
     text: Annotated[str, typer.Argument(help="Chinese text, e.g. 施工.")],
     limit: Annotated[int, typer.Option(help="Most results.")] = 20,
-    data: CatalogOpt = None,
+    data: SourceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Search matters, bundles, guides, scenarios and departments."""
-    hits = run_search(_memory_store(data), text, limit=limit)
+    """Search matters, bundles, guides, scenarios and departments.
+
+    Reads the configured backend (Neo4j with CHAINKG_BACKEND=neo4j), or the catalog at --data.
+    """
+    with query_store(data) as store:
+        hits = run_search(store, text, limit=limit)
     if as_json:
-        _emit_json([dataclasses.asdict(h) for h in hits])
+        emit_json([dataclasses.asdict(h) for h in hits])
         return
     table = Table()
     for column in ("kind", "id", "名称", "score"):
@@ -252,10 +231,11 @@ def load(
         Backend | None, typer.Option(help="memory or neo4j (default: CHAINKG_BACKEND).")
     ] = None,
 ) -> None:
-    """Validate a catalog and load it into the backend, replacing the one there (atomic).
+    """Validate a catalog and load it into the configured backend, replacing the one there (atomic).
 
     Neo4j keeps what is loaded; the memory backend lives in each serving process (it loads
-    CHAINKG_DATA at start), so here it is a dry run that times validation and graph building.
+    CHAINKG_DATA at start), so `--backend memory` is a dry run that times validation and graph
+    building and keeps nothing.
     """
     import time
 
@@ -270,45 +250,37 @@ def load(
     try:
         catalog = load_catalog(path)
     except CatalogError as exc:
-        _print_problems(exc, path)
+        print_problems(exc, path)
         raise typer.Exit(1) from None
     read_s = time.perf_counter() - started
-    store = open_configured_store(settings)
     rows = catalog.total_rows()
+    store: GraphStore | None = None
     try:
-        with Progress(
-            TextColumn("loading"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total} rows"),
-            TimeElapsedColumn(),
-            console=err,
-            disable=not err.is_terminal,
-            transient=True,
-        ) as bar:
+        store = open_configured_store(settings)
+        with (
+            quiet_driver(),
+            Progress(
+                TextColumn("loading"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total} rows"),
+                TimeElapsedColumn(),
+                console=err,
+                disable=not err.is_terminal,
+                transient=True,
+            ) as bar,
+        ):
             task = bar.add_task("load", total=rows)
             started = time.perf_counter()
-            if settings.backend == Backend.NEO4J:
-                from graph.neo4j_store import Neo4jStore
-
-                assert isinstance(store, Neo4jStore)
-                store.replace_catalog(
-                    catalog, progress=lambda done, _: bar.update(task, completed=done)
-                )
-            else:
-                store.replace_catalog(catalog)
+            store.replace_catalog(
+                catalog, progress=lambda done, _: bar.update(task, completed=done)
+            )
             bar.update(task, completed=rows)
             load_s = time.perf_counter() - started
     except ChainKGError as exc:
-        err.print(f"[red]load failed, the previous catalog is unchanged: {exc}[/red]")
-        raise typer.Exit(1) from None
+        fail(f"load failed, the previous catalog is unchanged: {exc}")
     finally:
-        close = getattr(store, "close", None)
-        if close is not None:
-            close()
-    message = (
-        f"loaded {rows} rows into {settings.backend} in {load_s:.2f} s "
-        f"({rows / max(load_s, 1e-9):,.0f} rows/s; reading and validation {read_s:.2f} s)"
-    )
+        if store is not None:
+            close_store(store)
     last = getattr(store, "last_load", None)
     if last is not None:
         message = (
@@ -316,7 +288,18 @@ def load(
             f"({rows / max(last.to_serving_s, 1e-9):,.0f} rows/s), old catalog removed in "
             f"{last.cleanup_s:.2f} s more; reading and validation {read_s:.2f} s"
         )
-    err.print(message)
+    elif settings.backend == Backend.MEMORY:
+        message = (
+            f"dry run (the memory backend keeps nothing; a serving process loads CHAINKG_DATA "
+            f"at start): built {rows} rows in {load_s:.2f} s "
+            f"({rows / max(load_s, 1e-9):,.0f} rows/s; reading and validation {read_s:.2f} s)"
+        )
+    else:
+        message = (
+            f"loaded {rows} rows into {settings.backend} in {load_s:.2f} s "
+            f"({rows / max(load_s, 1e-9):,.0f} rows/s; reading and validation {read_s:.2f} s)"
+        )
+    err.print(message, highlight=False)
 
 
 @app.command()
@@ -329,11 +312,11 @@ def synth(
     from loaders.synthetic import synth as make
     from loaders.writer import write_catalog
 
-    path = _catalog_path(data)
+    path = catalog_path(data)
     try:
         base = load_catalog(path)
     except CatalogError as exc:
-        _print_problems(exc, path)
+        print_problems(exc, path)
         raise typer.Exit(1) from None
     rows = write_catalog(make(base, scale), out_dir)
     err.print(f"wrote {rows} rows ({scale}x {path}) to {out_dir}")

@@ -1,7 +1,7 @@
 """`chainkg viz ...`: write the chain map, service matrix and flowchart pages to files.
 
-api/cli.py registers this app; the store comes from its `_memory_store`, imported when a
-command runs so that neither module needs the other at import time.
+api/cli.py registers this app. Each command reads the configured backend (Neo4j with
+CHAINKG_BACKEND=neo4j) or the catalog at --data, like `chainkg recommend` (api/cli_common.py).
 """
 
 from __future__ import annotations
@@ -11,12 +11,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from api.answers import parse_answers
-from graph.errors import ChainKGError
+from api.cli_common import SourceOpt, err, query_store
 from graph.matrix import service_matrix
-from graph.memory import MemoryStore
 from graph.model import Position
 from graph.planner import recommend
 from viz.chain_map import DEFAULT_MAX_NODES, build_chain_map, chain_map_html
@@ -36,22 +34,9 @@ class MatrixFormat(StrEnum):
     XLSX = "xlsx"
 
 
-err = Console(stderr=True)
-CatalogOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--data", help="Catalog folder or .xlsx (default: CHAINKG_DATA or the shipped one)."
-    ),
-]
 IndustryOpt = Annotated[
     str | None, typer.Option(help="Industry id, e.g. nev (default: every industry).")
 ]
-
-
-def _memory_store(data: Path | None) -> MemoryStore:
-    from api.cli import _memory_store as load  # the same loading and error report as chainkg
-
-    return load(data)
 
 
 def _output(option: Path | None, default: str) -> Path:
@@ -71,15 +56,11 @@ def chain_map(
     max_nodes: Annotated[
         int, typer.Option(min=10, help="Fold levels (matters first) above this many nodes.")
     ] = DEFAULT_MAX_NODES,
-    data: CatalogOpt = None,
+    data: SourceOpt = None,
 ) -> None:
     """The chain map: industry → stages → scenarios → bundles → matters → departments."""
-    store = _memory_store(data)
-    try:
+    with query_store(data) as store:
         html = chain_map_html(build_chain_map(store, industry, max_nodes))
-    except ChainKGError as exc:
-        err.print(f"[red]{exc}[/red]", highlight=False)
-        raise typer.Exit(1) from None
     _done(write_page(_output(output, "chain-map.html"), html))
 
 
@@ -90,15 +71,11 @@ def service_matrix_cmd(
         MatrixFormat, typer.Option("--format", help="html page, or csv / xlsx export.")
     ] = MatrixFormat.HTML,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write.")] = None,
-    data: CatalogOpt = None,
+    data: SourceOpt = None,
 ) -> None:
     """Departments by stages and bundles: how many matters each carries, leads marked."""
-    store = _memory_store(data)
-    try:
+    with query_store(data) as store:
         matrix = service_matrix(store, industry)
-    except ChainKGError as exc:
-        err.print(f"[red]{exc}[/red]", highlight=False)
-        raise typer.Exit(1) from None
     content: str | bytes
     if format == MatrixFormat.CSV:
         content = matrix_csv(matrix)
@@ -122,13 +99,9 @@ def flowchart(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="HTML file to write.")
     ] = None,
-    data: CatalogOpt = None,
+    data: SourceOpt = None,
 ) -> None:
     """The department path of a recommendation as a flowchart, critical path marked."""
-    store = _memory_store(data)
-    try:
+    with query_store(data) as store:
         rec = recommend(store, Position(industry, stage, scenario), parse_answers(answer or []))
-    except ChainKGError as exc:
-        err.print(f"[red]{exc}[/red]", highlight=False)
-        raise typer.Exit(1) from None
     _done(write_page(_output(output, "flowchart.html"), flowchart_html(rec)))

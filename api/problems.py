@@ -66,7 +66,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         title = "Not found" if exc.status_code == 404 else "HTTP error"
-        return problem(exc.status_code, f"http-{exc.status_code}", title, str(exc.detail))
+        response = problem(exc.status_code, f"http-{exc.status_code}", title, str(exc.detail))
+        # Headers the exception carries belong to the answer (`Allow` on 405, `Retry-After`,
+        # `WWW-Authenticate`); the body's own framing headers stay the problem's.
+        for name, value in (exc.headers or {}).items():
+            if name.lower() not in {"content-type", "content-length"}:
+                response.headers[name] = value
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

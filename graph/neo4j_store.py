@@ -85,14 +85,17 @@ class Neo4jStore:
         self.uri = uri
         self.database = database
         # Short timeouts: an API request must fail fast with 503 when Neo4j is down, not hang.
-        self._driver = GraphDatabase.driver(
-            uri,
-            auth=(user, password),
-            connection_timeout=3.0,
-            connection_acquisition_timeout=5.0,
-            max_transaction_retry_time=1.0,
-            liveness_check_timeout=30.0,
-        )
+        try:
+            self._driver = GraphDatabase.driver(
+                uri,
+                auth=(user, password),
+                connection_timeout=3.0,
+                connection_acquisition_timeout=5.0,
+                max_transaction_retry_time=1.0,
+                liveness_check_timeout=30.0,
+            )
+        except (DriverError, ValueError, ImportError) as exc:  # a bad URI scheme or option
+            raise BackendUnavailable(f"cannot use Neo4j URI '{uri}': {exc}") from exc
         self._schema_ready = False
         self._gen: int | None = None  # set on pinned views
         self._owns_driver = True

@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 import io
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from openpyxl.utils.exceptions import InvalidFileException
 
 from graph.errors import Problem
 from loaders.schema import TABLES_BY_NAME
 
 # Tried in order: UTF-8 (a BOM is dropped), then GB18030, a superset of GBK and GB2312.
 ENCODINGS = ("utf-8-sig", "gb18030")
+# What pandas and openpyxl raise on a file that is no workbook: a zip without the workbook's
+# parts (KeyError), a truncated or damaged zip (BadZipFile, zlib.error, EOFError), a part that
+# is not XML (xml.etree's ParseError is a SyntaxError), a file openpyxl refuses.
+UNREADABLE_WORKBOOK = (
+    OSError,
+    ValueError,
+    KeyError,
+    EOFError,
+    SyntaxError,
+    zipfile.BadZipFile,
+    zlib.error,
+    InvalidFileException,
+)
 
 
 @dataclass(slots=True)
@@ -68,8 +84,8 @@ def _read_folder(folder: Path) -> tuple[dict[str, RawTable], list[Problem]]:
 def _read_workbook(file: Path) -> tuple[dict[str, RawTable], list[Problem]]:
     try:
         sheets = pd.read_excel(file, sheet_name=None, dtype=str, keep_default_na=False)
-    except (OSError, ValueError) as exc:
-        return {}, [Problem(file.name, None, None, f"not a readable .xlsx workbook: {exc}")]
+    except UNREADABLE_WORKBOOK as exc:
+        return {}, [Problem(file.name, None, None, f"not a readable .xlsx workbook: {_why(exc)}")]
     tables: dict[str, RawTable] = {}
     problems: list[Problem] = []
     for sheet, frame in sheets.items():
@@ -79,6 +95,18 @@ def _read_workbook(file: Path) -> tuple[dict[str, RawTable], list[Problem]]:
             continue
         tables[name] = _table(name, f"{file.name}[{name}]", frame)
     return tables, problems
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, KeyError):  # str() of a KeyError is its key in quotes
+        key = str(exc.args[0]) if exc.args else ""
+        # pandas raises KeyError('zip') for a zip that holds neither .xlsx nor .ods parts.
+        return "a zip archive without the parts of a workbook" + (
+            f" ({key})" if key and key != "zip" else ""
+        )
+    if isinstance(exc, zipfile.BadZipFile | zlib.error | EOFError):
+        return f"a damaged or truncated zip archive ({exc})"
+    return str(exc) or type(exc).__name__
 
 
 def _decode(data: bytes) -> tuple[str, str | None]:

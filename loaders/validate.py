@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,12 @@ from loaders.tabular import RawTable
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 TRUE_WORDS = {"true", "yes", "1", "是", "y"}
 FALSE_WORDS = {"false", "no", "0", "否", "n"}
+# Upper bounds that catch a slipped key or a unit mix-up: ten years of days or of visits, and a
+# fee of a billion yuan.
+MAX_COUNT = 3650
+MAX_FEE = 1e9
+# A stage's `order` is its kind's place in the chain.
+CHAIN_ORDER = {kind: place for place, kind in enumerate(StageKind, start=1)}
 T = TypeVar("T")
 
 
@@ -63,7 +70,7 @@ class _Row:
             self.fail(column, f"'{value}' is not a valid id (lower-case letters, digits, _ . -)")
         return value
 
-    def integer(self, column: str) -> int:
+    def integer(self, column: str, low: int = 0, high: int = MAX_COUNT) -> int:
         value = self.text(column)
         if not value:
             return 0
@@ -72,12 +79,15 @@ class _Row:
         except ValueError:
             self.fail(column, f"'{value}' is not a whole number")
             return 0
-        if not number.is_integer() or number < 0:
-            self.fail(column, f"'{value}' is not a whole number >= 0")
+        if not number.is_integer() or number < low:  # inf and nan are not integers
+            self.fail(column, f"'{value}' is not a whole number >= {low}")
+            return 0
+        if number > high:
+            self.fail(column, f"'{value}' is too large (at most {high})")
             return 0
         return int(number)
 
-    def decimal(self, column: str) -> float:
+    def decimal(self, column: str, high: float = MAX_FEE) -> float:
         value = self.text(column)
         if not value:
             return 0.0
@@ -86,8 +96,14 @@ class _Row:
         except ValueError:
             self.fail(column, f"'{value}' is not a number")
             return 0.0
-        if number < 0 or number != number:
+        if not math.isfinite(number):
+            self.fail(column, f"'{value}' is not a finite number")
+            return 0.0
+        if number < 0:
             self.fail(column, f"'{value}' is not a number >= 0")
+            return 0.0
+        if number > high:
+            self.fail(column, f"'{value}' is too large (at most {high:.0f})")
             return 0.0
         return number
 
@@ -266,12 +282,17 @@ def build_catalog(tables: dict[str, RawTable]) -> tuple[Catalog, list[Problem]]:
 
 def _stage(r: _Row) -> Stage:
     kind = r.choice("kind", tuple(k.value for k in StageKind))
+    before = len(r.problems)
+    order = r.integer("order", low=1, high=len(CHAIN_ORDER))
+    if len(r.problems) == before and kind in CHAIN_ORDER and order != CHAIN_ORDER[StageKind(kind)]:
+        chain = ", ".join(f"{k.value}={n}" for k, n in CHAIN_ORDER.items())
+        r.fail("order", f"{order} does not match kind '{kind}': the chain order is {chain}")
     return Stage(
         r.ident("id"),
         r.ident("industry_id"),
         StageKind(kind) if kind in StageKind._value2member_map_ else StageKind.CONSTRUCTION,
         r.text("name"),
-        r.integer("order"),
+        order,
         r.text("source"),
     )
 
@@ -335,16 +356,28 @@ def _guide(r: _Row) -> Guide:
 def _check_entity_references(b: _Builder) -> None:
     """References held by entity rows (a matter's department, a stage's industry ...)."""
     c = b.catalog
-    order_seen: dict[tuple[str, str], int] = {}
+    kind_seen: dict[tuple[str, str], int] = {}
+    order_seen: dict[tuple[str, int], int] = {}
     for row in b.rows("stages"):
-        b.reference(row, "industry_id", row.cells["industry_id"], dict(c.industries), "industry")
-        key = (row.cells["industry_id"], row.cells["kind"])
-        if key in order_seen and row.cells["id"] in c.stages:
+        industry = row.cells["industry_id"]
+        b.reference(row, "industry_id", industry, dict(c.industries), "industry")
+        key = (industry, row.cells["kind"])
+        if key in kind_seen and row.cells["id"] in c.stages:
             row.fail(
                 "kind",
-                f"industry '{key[0]}' already has a '{key[1]}' stage (row {order_seen[key]})",
+                f"industry '{key[0]}' already has a '{key[1]}' stage (row {kind_seen[key]})",
             )
-        order_seen.setdefault(key, row.number)
+        kind_seen.setdefault(key, row.number)
+        order = _valid_order(row.cells["order"])
+        if order is None:
+            continue  # reported by _stage
+        if (industry, order) in order_seen and row.cells["id"] in c.stages:
+            row.fail(
+                "order",
+                f"industry '{industry}' already has a stage of order {order} "
+                f"(row {order_seen[(industry, order)]})",
+            )
+        order_seen.setdefault((industry, order), row.number)
     for row in b.rows("matters"):
         b.reference(
             row, "department_id", row.cells["department_id"], dict(c.departments), "department"
@@ -372,6 +405,17 @@ def _check_entity_references(b: _Builder) -> None:
         b.reference(
             row, "about_id", row.cells["about_id"], pool, row.cells["about_kind"] or "record"
         )
+
+
+def _valid_order(text: str) -> int | None:
+    """A stage's `order` cell as _stage accepts it, or None."""
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    if number.is_integer() and 1 <= number <= len(CHAIN_ORDER):
+        return int(number)
+    return None
 
 
 def _effects(b: _Builder) -> list[ConditionEffect]:

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+import api.app
 from api.cli import app
+from api.cli_common import close_store
+from api.settings import Backend, Settings, get_settings
+from bench.common import free_port
+from graph.errors import BackendUnavailable, LoadInProgress
+from graph.memory import MemoryStore
+from graph.model import Catalog
+from graph.search import search as run_search
+from graph.store import GraphStore
 
 runner = CliRunner()
 
@@ -98,3 +114,259 @@ def test_recommend_bad_input(mini_path: Path) -> None:
 def test_search(mini_path: Path) -> None:
     result = runner.invoke(app, ["search", "施工", "--json", "--data", str(mini_path)])
     assert json.loads(result.stdout)[0]["id"] == "sgxk"
+
+
+# --- the configured backend ------------------------------------------------------------------
+
+
+class ServedStore(MemoryStore):
+    """Stands in for the Neo4j store: serves a catalog it was given and records its closing."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        super().__init__(catalog)
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def configure(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """Set CHAINKG_ variables for the CLI (none of the caller's leak in)."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(f"CHAINKG_{name.upper()}", raising=False)
+
+    def configure(**values: str) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(f"CHAINKG_{name.upper()}", value)
+        get_settings.cache_clear()
+
+    get_settings.cache_clear()
+    yield configure
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def neo4j_served(
+    configure: Callable[..., None], monkeypatch: pytest.MonkeyPatch, mini_catalog: Catalog
+) -> list[ServedStore]:
+    """CHAINKG_BACKEND=neo4j with a store serving the mini catalog; CHAINKG_DATA names nothing,
+    so a command that reads local CSVs instead fails."""
+    configure(backend="neo4j", data="/nonexistent/catalog")
+    opened: list[ServedStore] = []
+
+    def open_configured_store(settings: Settings) -> GraphStore:
+        assert settings.backend == Backend.NEO4J
+        opened.append(ServedStore(mini_catalog))
+        return opened[-1]
+
+    monkeypatch.setattr(api.app, "open_configured_store", open_configured_store)
+    return opened
+
+
+QUERIES = {
+    "recommend": ["recommend", "--industry", "nev", "--stage", "nev.circulation"],
+    "search": ["search", "施工", "--json"],
+    "chain-map": ["viz", "chain-map", "--industry", "nev"],
+    "service-matrix": ["viz", "service-matrix", "--industry", "nev"],
+    "flowchart": ["viz", "flowchart", "--industry", "nev", "--stage", "nev.construction"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(QUERIES))
+def test_queries_read_the_configured_neo4j_backend_and_close_it(
+    neo4j_served: list[ServedStore], command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # viz pages land here
+    result = runner.invoke(app, QUERIES[command])
+    assert result.exit_code == 0, result.output
+    assert len(neo4j_served) == 1 and neo4j_served[0].closed
+    if command == "recommend":
+        assert "汽车销售一件事" in result.stdout
+    if command == "search":
+        assert json.loads(result.stdout)[0]["id"] == "sgxk"
+
+
+@pytest.mark.parametrize("command", sorted(QUERIES))
+def test_data_reads_that_catalog_whatever_the_backend(
+    neo4j_served: list[ServedStore],
+    command: str,
+    mini_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, [*QUERIES[command], "--data", str(mini_path)])
+    assert result.exit_code == 0, result.output
+    assert neo4j_served == []  # Neo4j was not even opened
+
+
+def test_memory_backend_reads_chainkg_data(
+    configure: Callable[..., None], mini_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(backend="memory", data=str(mini_path))
+    monkeypatch.setattr(api.app, "open_configured_store", None)  # never called
+    result = runner.invoke(app, ["search", "施工", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["id"] == "sgxk"
+
+
+def test_an_error_of_the_backend_is_one_line_and_the_store_is_closed(
+    neo4j_served: list[ServedStore],
+) -> None:
+    result = runner.invoke(app, ["recommend", "--industry", "nev", "--stage", "nope"])
+    assert result.exit_code == 1
+    assert result.stderr == "stage 'nope' not found\n" and result.stdout == ""
+    assert neo4j_served[0].closed
+
+
+@pytest.mark.parametrize("command", ["recommend", "search", "chain-map"])
+def test_an_unreachable_neo4j_is_a_clean_one_line_error(
+    configure: Callable[..., None],
+    command: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    configure(backend="neo4j", neo4j_uri=f"bolt://127.0.0.1:{free_port()}")
+    level = logging.getLogger("neo4j").level
+    result = runner.invoke(app, QUERIES[command])
+    assert not [r for r in caplog.records if r.name.startswith("neo4j")]  # no retry warnings
+    assert logging.getLogger("neo4j").level == level
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)  # no traceback
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Neo4j at bolt://127.0.0.1:")
+    assert result.stdout == ""
+    assert not list(tmp_path.iterdir())  # no page written
+
+
+# --- serve -------------------------------------------------------------------------------------
+
+
+def test_serve_closes_the_backend_it_opened_and_loads_at_start(
+    configure: Callable[..., None],
+    monkeypatch: pytest.MonkeyPatch,
+    mini_path: Path,
+) -> None:
+    import uvicorn
+
+    configure(data=str(mini_path))
+    opened: list[ServedStore] = []
+
+    def open_configured_store(settings: Settings) -> GraphStore:
+        opened.append(ServedStore(Catalog()))
+        return opened[-1]
+
+    def run(app: FastAPI, **_: object) -> None:
+        with TestClient(app) as client:  # start-up and shutdown, as uvicorn runs them
+            assert client.get("/v1/ready").json()["counts"]["Matter"] == 7
+            assert not opened[0].closed
+        assert opened[0].closed
+
+    monkeypatch.setattr(api.app, "open_configured_store", open_configured_store)
+    monkeypatch.setattr(uvicorn, "run", run)
+    result = runner.invoke(app, ["serve", "--port", "1"])
+    assert result.exit_code == 0, result.output
+    assert len(opened) == 1 and opened[0].closed
+
+
+def test_serve_refuses_a_broken_catalog_before_serving(
+    configure: Callable[..., None], monkeypatch: pytest.MonkeyPatch, mini_copy: Path
+) -> None:
+    import uvicorn
+
+    configure()
+    (mini_copy / "matters.csv").unlink()
+    monkeypatch.setattr(uvicorn, "run", None)  # never called
+    result = runner.invoke(app, ["serve", "--data", str(mini_copy)])
+    assert result.exit_code == 1
+    assert "matters.csv: required table is missing" in result.stderr
+
+
+# --- load --------------------------------------------------------------------------------------
+
+
+def test_load_memory_is_a_dry_run_that_reports_rows_per_second(
+    configure: Callable[..., None], mini_path: Path, mini_catalog: Catalog
+) -> None:
+    configure(backend="neo4j")  # --backend wins
+    result = runner.invoke(app, ["load", str(mini_path), "--backend", "memory"])
+    assert result.exit_code == 0, result.output
+    assert "dry run" in result.stderr
+    assert f"{mini_catalog.total_rows()} rows" in result.stderr and "rows/s" in result.stderr
+    assert result.stdout == ""
+
+
+def test_load_a_broken_catalog_prints_every_error_and_exits_1(
+    configure: Callable[..., None], mini_copy: Path
+) -> None:
+    configure()
+    with (mini_copy / "materials.csv").open("a", encoding="utf-8") as f:
+        f.write("form,重复,illustrative\nBAD,x,illustrative\n")
+    result = runner.invoke(app, ["load", str(mini_copy), "--backend", "memory"])
+    assert result.exit_code == 1
+    assert "materials.csv:7:id: duplicate id 'form'" in result.stderr
+    assert "materials.csv:8:id:" in result.stderr
+    assert result.stdout == ""
+
+
+class _RefusingStore(ServedStore):
+    def replace_catalog(
+        self, catalog: Catalog, progress: Callable[[int, int], None] | None = None
+    ) -> None:
+        if catalog.total_rows():  # the constructor's empty catalog goes in
+            raise LoadInProgress("another catalog load is in progress (since 10:00)")
+        super().replace_catalog(catalog, progress)
+
+
+@pytest.mark.parametrize("failure", ["opening", "loading"])
+def test_load_failures_are_one_line_and_keep_the_previous_catalog(
+    configure: Callable[..., None],
+    monkeypatch: pytest.MonkeyPatch,
+    mini_path: Path,
+    failure: str,
+) -> None:
+    configure()
+    opened: list[ServedStore] = []
+
+    def open_configured_store(settings: Settings) -> GraphStore:
+        if failure == "opening":
+            raise BackendUnavailable("Neo4j at bolt://db:7687: connection refused")
+        opened.append(_RefusingStore(Catalog()))
+        return opened[-1]
+
+    monkeypatch.setattr(api.app, "open_configured_store", open_configured_store)
+    result = runner.invoke(app, ["load", str(mini_path), "--backend", "neo4j"])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)
+    [line] = result.stderr.splitlines()
+    assert line.startswith("load failed, the previous catalog is unchanged: ")
+    assert ("connection refused" if failure == "opening" else "in progress") in line
+    assert all(store.closed for store in opened)
+
+
+@pytest.mark.neo4j
+def test_search_reads_what_a_real_neo4j_serves(configure: Callable[..., None]) -> None:
+    """Whatever catalog the test server holds, the CLI answers what the store answers."""
+    uri = os.environ.get("CHAINKG_TEST_NEO4J_URI")
+    if not uri:
+        if os.environ.get("CI"):
+            pytest.fail("CHAINKG_TEST_NEO4J_URI is not set under CI: Neo4j did not come up")
+        pytest.skip("Neo4j not configured (set CHAINKG_TEST_NEO4J_URI, see README)")
+    configure(
+        backend="neo4j",
+        neo4j_uri=uri,
+        neo4j_user=os.environ.get("CHAINKG_TEST_NEO4J_USER", "neo4j"),
+        neo4j_password=os.environ.get("CHAINKG_TEST_NEO4J_PASSWORD", "chainkg-dev-pw"),
+        neo4j_database=os.environ.get("CHAINKG_TEST_NEO4J_DATABASE", "neo4j"),
+    )
+    store = api.app.open_configured_store(get_settings())
+    try:
+        expected = [dataclasses.asdict(h) for h in run_search(store, "许可", limit=5)]
+    finally:
+        close_store(store)
+    result = runner.invoke(app, ["search", "许可", "--limit", "5", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == json.loads(json.dumps(expected, ensure_ascii=False))

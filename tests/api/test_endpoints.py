@@ -188,6 +188,29 @@ def test_unknown_route_and_method_are_problems(client: TestClient) -> None:
     _problem(client.delete("/v1/health"), 405)
 
 
+def test_a_405_problem_keeps_the_allow_header(client: TestClient) -> None:
+    response = client.delete("/v1/health")
+    _problem(response, 405)
+    assert response.headers["allow"] == "GET"
+
+
+def test_http_exception_headers_reach_the_problem_response() -> None:
+    from fastapi import FastAPI, HTTPException
+
+    from api import problems
+
+    app = FastAPI()
+    problems.install(app)
+
+    @app.get("/limited")
+    def limited() -> None:
+        raise HTTPException(429, "slow down", headers={"Retry-After": "7"})
+
+    response = TestClient(app).get("/limited")
+    assert _problem(response, 429)["detail"] == "slow down"
+    assert response.headers["retry-after"] == "7"
+
+
 def test_bad_query_parameters_are_422(client: TestClient) -> None:
     _problem(client.get("/v1/bundles", params={"kind": "weird"}), 422)
     _problem(client.get("/v1/search", params={"q": ""}), 422)

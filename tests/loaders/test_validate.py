@@ -8,6 +8,8 @@ import pytest
 
 from graph.errors import CatalogError, Problem
 from loaders import load_catalog
+from loaders.tabular import read_tables
+from loaders.validate import build_catalog
 
 
 def _edit(folder: Path, table: str, old: str, new: str) -> None:
@@ -169,3 +171,83 @@ def test_undecodable_file(mini_copy: Path) -> None:
 
 def test_problem_renders_as_file_row_column() -> None:
     assert str(Problem("matters.csv", 5, "legal_days", "bad")) == "matters.csv:5:legal_days: bad"
+
+
+@pytest.mark.parametrize(
+    ("cells", "column"),
+    [
+        ("gh,3651,5,1,true,0", "legal_days"),
+        ("gh,20,5,99999,true,0", "visits"),
+    ],
+)
+def test_day_limits_and_visits_have_an_upper_bound(
+    mini_copy: Path, cells: str, column: str
+) -> None:
+    _edit(mini_copy, "matters", "gh,20,5,1,true,0", cells)
+    message = _one(_problems(mini_copy), "matters.csv", 2, column).message
+    assert "at most 3650" in message
+
+
+def test_a_huge_number_is_not_a_whole_number(mini_copy: Path) -> None:
+    _edit(mini_copy, "matters", "gh,20,5,1,true,0", "gh,1e400,5,1,true,0")
+    message = _one(_problems(mini_copy), "matters.csv", 2, "legal_days").message
+    assert "not a whole number" in message
+
+
+@pytest.mark.parametrize("fee", ["inf", "-inf", "Infinity", "1e400", "1000000001"])
+def test_fee_must_be_finite_and_sensible(mini_copy: Path, fee: str) -> None:
+    _edit(mini_copy, "matters", "gh,20,5,1,true,0", f"gh,20,5,1,true,{fee}")
+    message = _one(_problems(mini_copy), "matters.csv", 2, "fee").message
+    assert f"'{fee}'" in message
+
+
+def test_a_nan_fee_is_refused(mini_path: Path) -> None:
+    # The CSV reader turns a literal "nan" into an empty cell; a table built otherwise may not.
+    tables, _ = read_tables(mini_path)
+    tables["matters"].rows[0]["fee"] = "nan"
+    _, problems = build_catalog(tables)
+    assert "'nan'" in _one(problems, "matters.csv", 2, "fee").message
+
+
+def test_the_largest_allowed_values_are_accepted(mini_copy: Path) -> None:
+    _edit(mini_copy, "matters", "gh,20,5,1,true,0", "gh,3650,3650,3650,true,1000000000")
+    matter = load_catalog(mini_copy).matters["ghxk"]
+    assert (matter.legal_days, matter.visits, matter.fee) == (3650, 3650, 1e9)
+
+
+@pytest.mark.parametrize(
+    ("order", "says"),
+    [("0", ">= 1"), ("-1", ">= 1"), ("1.5", ">= 1"), ("5", "at most 4"), ("x", "whole number")],
+)
+def test_stage_order_is_1_to_4(mini_copy: Path, order: str, says: str) -> None:
+    _edit(mini_copy, "stages", "nev,construction,建设,1,", f"nev,construction,建设,{order},")
+    message = _one(_problems(mini_copy), "stages.csv", 2, "order").message
+    assert f"'{order}'" in message and says in message
+
+
+def test_stage_order_must_match_its_kind(mini_copy: Path) -> None:
+    _edit(mini_copy, "stages", "nev,circulation,流通,3,", "nev,circulation,流通,2,")
+    message = _one(_problems(mini_copy), "stages.csv", 3, "order").message
+    assert "does not match kind 'circulation'" in message and "circulation=3" in message
+
+
+def test_stage_order_is_unique_per_industry(mini_copy: Path) -> None:
+    _append(mini_copy, "stages", "nev.production,nev,production,生产,1,illustrative")
+    problems = _problems(mini_copy)
+    duplicate = [p for p in problems if "already has a stage of order 1" in p.message]
+    assert [(p.row, p.column) for p in duplicate] == [(4, "order")]
+    assert "(row 2)" in duplicate[0].message
+
+
+def test_another_industry_may_use_the_same_order(mini_copy: Path) -> None:
+    _append(mini_copy, "industries", "ev2,电动车,,illustrative")
+    _append(mini_copy, "stages", "ev2.construction,ev2,construction,建设,1,illustrative")
+    assert "ev2.construction" in load_catalog(mini_copy).stages
+
+
+def test_the_shipped_stages_follow_the_chain_order() -> None:
+    from api.settings import shipped_catalog
+
+    stages = load_catalog(shipped_catalog()).stages.values()
+    chain = ["construction", "production", "circulation", "aftermarket"]
+    assert all(s.order == chain.index(s.kind) + 1 for s in stages)

@@ -1,0 +1,128 @@
+"""What `chainkg` (api/cli.py) and `chainkg viz` (api/cli_viz.py) share: the consoles, the common
+options, error reporting, and the store a query command reads.
+
+A query command (recommend, search, viz ...) reads the configured backend: with
+CHAINKG_BACKEND=neo4j and no `--data`, whatever Neo4j serves (nothing is loaded); otherwise the
+catalog at `--data`, CHAINKG_DATA or the shipped one, loaded into an embedded store.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from api.settings import Backend, Settings, get_settings
+from graph.errors import CatalogError, ChainKGError
+from graph.memory import MemoryStore
+from graph.store import GraphStore
+from loaders import load_catalog
+
+out = Console()  # data
+if not out.is_terminal:
+    out = Console(width=200)  # piped: no truncation of long Chinese names
+err = Console(stderr=True)  # progress, logs, errors
+if not err.is_terminal:
+    err = Console(stderr=True, width=200)
+
+CatalogOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data", help="Catalog folder or .xlsx (default: CHAINKG_DATA or the shipped one)."
+    ),
+]
+SourceOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data",
+        help="Read this catalog folder or .xlsx instead of the configured backend (default: "
+        "with CHAINKG_BACKEND=neo4j what Neo4j serves, else CHAINKG_DATA or the shipped one).",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+def catalog_path(data: Path | None) -> Path:
+    """The catalog to read: `--data`, else CHAINKG_DATA, else the shipped one."""
+    return data if data is not None else get_settings().catalog_path()
+
+
+def print_problems(exc: CatalogError, path: Path) -> None:
+    """Every validation problem, one per line, as file:row:column: message."""
+    err.print(f"[red]{path}: {len(exc.problems)} error(s)[/red]", highlight=False)
+    for problem in exc.problems:
+        err.print(f"  {problem}", highlight=False, markup=False)
+
+
+def fail(message: object, code: int = 1) -> NoReturn:
+    """Print `message` as one red line on stderr (no traceback) and exit with `code`."""
+    line = " ".join(str(message).split())  # driver messages span lines
+    err.print(Text(line, style="red"), soft_wrap=True, highlight=False)
+    raise typer.Exit(code) from None
+
+
+def emit_json(payload: Any) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+
+
+def load_memory_store(path: Path) -> MemoryStore:
+    """The catalog at `path` in an embedded store; its problems printed and exit 1 if invalid."""
+    try:
+        return MemoryStore(load_catalog(path))
+    except CatalogError as exc:
+        print_problems(exc, path)
+        raise typer.Exit(1) from None
+
+
+def close_store(store: object) -> None:
+    close = getattr(store, "close", None)
+    if close is not None:
+        close()
+
+
+def open_query_store(data: Path | None, settings: Settings | None = None) -> GraphStore:
+    """The store a query command reads (see the module doc); the caller closes it."""
+    settings = settings or get_settings()
+    if data is None and settings.backend == Backend.NEO4J:
+        from api.app import open_configured_store
+
+        try:
+            return open_configured_store(settings)
+        except ChainKGError as exc:
+            fail(exc)
+    return load_memory_store(data if data is not None else settings.catalog_path())
+
+
+@contextmanager
+def quiet_driver() -> Iterator[None]:
+    """Mute the Neo4j driver's warnings (one per retry, each over several lines) for a one-shot
+    command, which reports the final error itself; `chainkg serve` keeps them in its log."""
+    logger = logging.getLogger("neo4j")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+@contextmanager
+def query_store(data: Path | None) -> Iterator[GraphStore]:
+    """`open_query_store` for a `with` block: closed at its end; a ChainKGError raised inside
+    (an unknown id, Neo4j unreachable ...) becomes one red line on stderr and exit 1."""
+    with quiet_driver():
+        store = open_query_store(data)
+        try:
+            yield store
+        except ChainKGError as exc:
+            fail(exc)
+        finally:
+            close_store(store)
