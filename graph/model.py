@@ -301,4 +301,4 @@ class SearchHit:
     kind: str  # "matter" | "bundle" | "guide" | "scenario" | "department"
     id: str
     name: str
-    text: str  # the searchable text beyond the name (a guide's body, a matter's department)
+    text: str  # searchable text beyond the name: a guide's body, a matter's code and keywords

@@ -9,7 +9,7 @@
 # (data/ with the password digest, logs/, neo4j.log, neo4j.pid), so servers on two ports of one
 # checkout (say a dev server on 7687 and a test server on another port) never share anything;
 # every command acts on the server of $CHAINKG_NEO4J_PORT only.
-# Other knobs: CHAINKG_NEO4J_HEAP (max heap, 4g), CHAINKG_NEO4J_PAGECACHE_MB (256),
+# Other knobs: CHAINKG_NEO4J_HEAP (max heap, 2g), CHAINKG_NEO4J_PAGECACHE_MB (256),
 # CHAINKG_NEO4J_START_TIMEOUT (seconds, 120), JAVA_HOME (Java 17 or 21; default: java on PATH).
 set -euo pipefail
 
@@ -23,7 +23,7 @@ HOME_DIR=$HOMES/$PORT                    # Neo4j home: data/, logs/ (debug.log, 
 PID_FILE=$HOME_DIR/neo4j.pid
 LOG_FILE=$HOME_DIR/neo4j.log             # stdout/stderr of the server (user log)
 DEFAULT_PORT=7687
-HEAP=${CHAINKG_NEO4J_HEAP:-4g}  # a catalog load is one transaction: ~3 KB of heap per row
+HEAP=${CHAINKG_NEO4J_HEAP:-2g}  # loads commit in batches of 10,000 rows; 2g leaves room for big catalogs
 START_TIMEOUT=${CHAINKG_NEO4J_START_TIMEOUT:-120}
 STOP_TIMEOUT=60
 READY_MARK='chainkg-neo4j: READY'         # printed by Neo4jServer once logins work
