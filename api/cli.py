@@ -13,9 +13,13 @@ from rich.table import Table
 
 from api.answers import parse_answers
 from api.cli_common import (
+    AnswersOpt,
     CatalogOpt,
+    IndustryArg,
     JsonOpt,
+    ScenarioOpt,
     SourceOpt,
+    StageArg,
     catalog_path,
     close_store,
     emit_json,
@@ -111,14 +115,10 @@ def check(
 
 @app.command(name="recommend")
 def recommend_cmd(
-    industry: Annotated[str, typer.Option(help="Industry id, e.g. nev.")],
-    stage: Annotated[str, typer.Option(help="Stage id, e.g. nev.circulation.")],
-    scenario: Annotated[
-        str | None, typer.Option(help="One scenario (default: all of the stage).")
-    ] = None,
-    answer: Annotated[
-        list[str] | None, typer.Option(help="Answer a question: CONDITION_ID=OPTION (repeatable).")
-    ] = None,
+    industry: IndustryArg,
+    stage: StageArg,
+    scenario: ScenarioOpt = None,
+    answer: AnswersOpt = None,
     data: SourceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -48,6 +48,18 @@ SourceOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+# A position in the chain, as `recommend` and `viz flowchart` take it.
+IndustryArg = Annotated[str, typer.Option("--industry", help="Industry id, e.g. nev.")]
+StageArg = Annotated[str, typer.Option("--stage", help="Stage id, e.g. nev.circulation.")]
+ScenarioOpt = Annotated[
+    str | None, typer.Option("--scenario", help="One scenario (default: all of the stage).")
+]
+AnswersOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--answer", metavar="ID=OPTION", help="Answer a question: CONDITION_ID=OPTION (repeatable)."
+    ),
+]
 
 
 def catalog_path(data: Path | None) -> Path:

@@ -13,7 +13,15 @@ from typing import Annotated
 import typer
 
 from api.answers import parse_answers
-from api.cli_common import SourceOpt, err, query_store
+from api.cli_common import (
+    AnswersOpt,
+    IndustryArg,
+    ScenarioOpt,
+    SourceOpt,
+    StageArg,
+    err,
+    query_store,
+)
 from graph.matrix import service_matrix
 from graph.model import Position
 from graph.planner import recommend
@@ -88,14 +96,10 @@ def service_matrix_cmd(
 
 @viz_app.command()
 def flowchart(
-    industry: Annotated[str, typer.Option(help="Industry id, e.g. nev.")],
-    stage: Annotated[str, typer.Option(help="Stage id, e.g. nev.construction.")],
-    scenario: Annotated[
-        str | None, typer.Option(help="One scenario (default: all of the stage).")
-    ] = None,
-    answer: Annotated[
-        list[str] | None, typer.Option(help="Answer a question: CONDITION_ID=OPTION (repeatable).")
-    ] = None,
+    industry: IndustryArg,
+    stage: StageArg,
+    scenario: ScenarioOpt = None,
+    answer: AnswersOpt = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="HTML file to write.")
     ] = None,
