@@ -70,6 +70,7 @@ def serve(
     except CatalogError as exc:
         print_problems(exc, settings.catalog_path())
         raise typer.Exit(1) from None
+    logging.getLogger("chainkg").setLevel(settings.log_level.upper())
     bind_host, bind_port = host or settings.host, port or settings.port
     err.print(f"chainkg: {settings.backend} backend, http://{bind_host}:{bind_port}/v1/docs")
     # No store of our own: one passed to create_app would be neither closed at shutdown nor
