@@ -1,12 +1,23 @@
-"""Dependencies shared by routes: the store the app was created with."""
+"""Dependencies shared by routes, declared once: the backend the app serves and its store."""
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Depends, Request
 
 from graph.store import GraphStore
+from graph.stores.factory import Backend
 
 
-def get_store(request: Request) -> GraphStore:
-    store: GraphStore = request.app.state.store
-    return store
+def get_backend(request: Request) -> Backend:
+    backend: Backend = request.app.state.backend
+    return backend
+
+
+def get_store(backend: Annotated[Backend, Depends(get_backend)]) -> GraphStore:
+    return backend.catalog
+
+
+BackendDep = Annotated[Backend, Depends(get_backend)]
+StoreDep = Annotated[GraphStore, Depends(get_store)]

@@ -11,8 +11,12 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from graph.stores.factory import BackendConfig
 
-class Backend(StrEnum):
+
+class BackendKind(StrEnum):
+    """Which graph backend serves the catalog (graph/stores/factory.py opens it)."""
+
     MEMORY = "memory"
     NEO4J = "neo4j"
 
@@ -41,7 +45,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CHAINKG_", extra="ignore")
 
-    backend: Backend = Field(Backend.MEMORY, description="Graph backend: memory or neo4j.")
+    backend: BackendKind = Field(BackendKind.MEMORY, description="Graph backend: memory or neo4j.")
     data: Path | None = Field(
         None, description="Catalog to load at start (folder of CSVs or .xlsx); default: shipped."
     )
@@ -74,6 +78,16 @@ class Settings(BaseSettings):
 
     def catalog_path(self) -> Path:
         return self.data if self.data is not None else shipped_catalog()
+
+    def backend_config(self) -> BackendConfig:
+        """What graph.stores.factory.open_backend needs to open the configured backend."""
+        return BackendConfig(
+            kind=self.backend.value,
+            neo4j_uri=self.neo4j_uri,
+            neo4j_user=self.neo4j_user,
+            neo4j_password=self.neo4j_password.get_secret_value(),
+            neo4j_database=self.neo4j_database,
+        )
 
 
 @lru_cache(maxsize=1)

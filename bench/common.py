@@ -47,7 +47,7 @@ def uvicorn_server(env: dict[str, str]) -> Iterator[str]:
     port = free_port()
     root = Path(__file__).resolve().parents[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "cli", "serve", "--port", str(port)],
         cwd=root,
         env={**os.environ, **env, "CHAINKG_LOG_LEVEL": "warning"},
         stdout=subprocess.DEVNULL,

@@ -13,9 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from api.settings import Settings, shipped_catalog
+from api.settings import BackendKind, Settings, shipped_catalog
 from bench.common import table
-from graph.memory import MemoryStore
+from graph.stores.factory import open_backend
 from loaders import load_catalog
 from loaders.synthetic import synth
 from loaders.writer import write_catalog
@@ -48,55 +48,34 @@ def main() -> None:
             )
             for backend in backends:
                 print(f"loading {label} into {backend} ...", file=sys.stderr)
-                if backend == "memory":
-                    store = MemoryStore()
-                    started = time.perf_counter()
-                    store.replace_catalog(catalog)
-                    load_s = time.perf_counter() - started
+                settings = Settings(backend=BackendKind(backend))
+                target = open_backend(settings.backend_config())
+                try:
+                    if target.shared:
+                        target.load(catalog)  # warm-up: schema, plans, the old catalog
+                    report = target.load(catalog)
+                finally:
+                    target.close()
+                step = "until the new catalog serves" if target.shared else "build graph"
+                rows.append(
+                    (
+                        label,
+                        f"{backend}: {step}",
+                        str(n),
+                        f"{report.to_serving_s:.2f}",
+                        f"{n / report.to_serving_s:,.0f}",
+                    )
+                )
+                if target.shared:
                     rows.append(
                         (
                             label,
-                            "memory: build graph",
+                            f"{backend}: then removing the old one",
                             str(n),
-                            f"{load_s:.2f}",
-                            f"{n / load_s:,.0f}",
+                            f"{report.cleanup_s:.2f}",
+                            "",
                         )
                     )
-                    continue
-                from graph.neo4j_store import Neo4jStore
-
-                settings = Settings()
-                neo = Neo4jStore(
-                    settings.neo4j_uri,
-                    settings.neo4j_user,
-                    settings.neo4j_password.get_secret_value(),
-                    database=settings.neo4j_database,
-                )
-                try:
-                    neo.replace_catalog(catalog)  # warm-up: schema, plans, the old catalog
-                    neo.replace_catalog(catalog)
-                    times = neo.last_load
-                    assert times is not None
-                finally:
-                    neo.close()
-                rows.append(
-                    (
-                        label,
-                        "neo4j: until the new catalog serves",
-                        str(n),
-                        f"{times.to_serving_s:.2f}",
-                        f"{n / times.to_serving_s:,.0f}",
-                    )
-                )
-                rows.append(
-                    (
-                        label,
-                        "neo4j: then removing the old one",
-                        str(n),
-                        f"{times.cleanup_s:.2f}",
-                        "",
-                    )
-                )
     print(table(rows, ("catalog", "step", "rows", "seconds", "rows/s")))
 
 

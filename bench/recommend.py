@@ -11,20 +11,23 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from functools import partial
 
 import httpx
 
 from api.routes.meta import health
 from api.settings import Settings
+from api.startup import prepare_startup
 from bench.common import percentiles, table, timed, uvicorn_server
 from graph.planner import every_position, recommend
-from graph.store import GraphStore
+from graph.stores.factory import Backend, open_backend
 
 
-def open_bench_store(settings: Settings) -> GraphStore:
-    from api.app import build_store
-
-    return build_store(settings)
+def open_bench_backend(settings: Settings) -> Backend:
+    """The configured backend with the start-up load a server would make."""
+    backend = open_backend(settings.backend_config())
+    prepare_startup(settings, backend).attempt(backend)
+    return backend
 
 
 def main() -> None:
@@ -39,7 +42,8 @@ def main() -> None:
     if args.data:
         env["CHAINKG_DATA"] = args.data
     settings = Settings(**{k.removeprefix("CHAINKG_").lower(): v for k, v in env.items()})
-    store = open_bench_store(settings)
+    backend = open_bench_backend(settings)
+    store = backend.catalog
     todo = every_position(store)
     print(f"{len(todo)} positions, {args.rounds} rounds, backend {args.backend}", file=sys.stderr)
 
@@ -49,15 +53,12 @@ def main() -> None:
     rec_samples: list[int] = []
     for _ in range(args.rounds):
         for p in todo:
-            rec_samples += timed(lambda p=p: recommend(store, p), 1)  # type: ignore[misc]
+            rec_samples += timed(partial(recommend, store, p), 1)
     base = timed(health, len(rec_samples))
     rows.append(_row("in process: recommend", rec_samples))
     rows.append(_row("in process: health() baseline", base))
-    if args.backend == "neo4j":
-        from graph.neo4j_store import Neo4jStore
-
-        assert isinstance(store, Neo4jStore)
-        rows.append(_row("Neo4j: RETURN 1 round trip", timed(store.ping, len(rec_samples))))
+    if backend.shared:
+        rows.append(_row(f"{backend.name}: ping round trip", timed(store.ping, len(rec_samples))))
 
     if not args.no_http:
         with uvicorn_server(env) as base_url, httpx.Client(base_url=base_url) as client:
@@ -74,10 +75,7 @@ def main() -> None:
             http_samples: list[int] = []
             for _ in range(args.rounds):
                 for body in bodies:
-                    http_samples += timed(
-                        lambda body=body: client.post("/v1/recommendations", json=body),
-                        1,  # type: ignore[misc]
-                    )
+                    http_samples += timed(partial(client.post, "/v1/recommendations", json=body), 1)
             rows.append(_row("HTTP: POST /v1/recommendations", http_samples))
             rows.append(
                 _row(
@@ -86,9 +84,7 @@ def main() -> None:
                 )
             )
     print(table(rows, ("measure", "n", "p50 ms", "p99 ms")))
-    close = getattr(store, "close", None)
-    if close:
-        close()
+    backend.close()
     os.environ.pop("CHAINKG_BACKEND", None)
 
 

@@ -25,12 +25,13 @@ from pathlib import Path
 
 from api.settings import shipped_catalog
 from graph.matrix import service_matrix
-from graph.memory import MemoryStore
 from graph.model import Catalog, Position
 from graph.planner import recommend
+from graph.store import GraphStore
+from graph.stores.factory import embedded_backend
 from loaders import load_catalog
 from loaders.synthetic import synth
-from viz.browser import Browser, available
+from tests.support.browser import Browser, ChromiumNotFound, find_chromium
 from viz.chain_map import DEFAULT_MAX_NODES, build_chain_map, chain_map_html
 from viz.flowchart import flowchart_html
 from viz.page import write_page
@@ -49,7 +50,7 @@ class Result:
     draw_ms: float | None
 
 
-def busiest_position(store: MemoryStore) -> Position:
+def busiest_position(store: GraphStore) -> Position:
     """The stage with the most matters: the largest flowchart."""
     positions = [Position(i.id, s.id) for i, stages in store.list_industries() for s in stages]
     sizes = {p: len(recommend(store, p).matters) for p in positions}
@@ -61,7 +62,7 @@ def busiest_position(store: MemoryStore) -> Position:
 Build = Callable[[], tuple[str, str]]  # -> (HTML, what the page holds)
 
 
-def builders(store: MemoryStore) -> dict[str, Build]:
+def builders(store: GraphStore) -> dict[str, Build]:
     """The pages timed for one catalog."""
 
     def chain(max_nodes: int) -> Build:
@@ -111,13 +112,14 @@ def first_draw(browser: Browser, url: str, runs: int) -> float:
     return statistics.median(draws)
 
 
-def run(catalogs: dict[str, Catalog], runs: int, use_browser: bool) -> list[Result]:
+def run(catalogs: dict[str, Catalog], runs: int, chromium: str | None) -> list[Result]:
+    """Build (and with a Chromium binary, draw) each page of each catalog."""
     results: list[Result] = []
-    browser = Browser() if use_browser else None
+    browser = Browser(chromium) if chromium is not None else None
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for label, catalog in catalogs.items():
-                store = MemoryStore(catalog)
+                store = embedded_backend(catalog).catalog
                 for i, (name, build) in enumerate(builders(store).items()):
                     html, size, build_ms = timed(build, runs)
                     path = write_page(Path(tmp) / f"{len(results)}-{i}.html", html)
@@ -163,14 +165,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-browser", action="store_true", help="build times only")
     args = parser.parse_args()
-    use_browser = not args.no_browser
-    if use_browser and not available():
-        raise SystemExit("no /usr/bin/chromium: run scripts/install-browser.sh or --no-browser")
+    chromium = None
+    if not args.no_browser:
+        try:
+            chromium = find_chromium()
+        except ChromiumNotFound as missing:
+            raise SystemExit(f"{missing}; or pass --no-browser") from None
     base = load_catalog(args.data or shipped_catalog())
     catalogs = {"shipped" if args.data is None else "catalog": base}
     if args.scale > 1:
         catalogs[f"{args.scale}x synthetic"] = synth(base, args.scale)
-    results = run(catalogs, args.runs, use_browser)
+    results = run(catalogs, args.runs, chromium)
     print(report(results))
     first = results[0]
     if first.draw_ms is not None:

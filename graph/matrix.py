@@ -12,14 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from graph.model import Matter, Position
+from graph.model import Matter, Position, Ref
+from graph.planner import resolve
 from graph.store import GraphStore
-
-
-@dataclass(frozen=True, slots=True)
-class MatrixRef:
-    id: str
-    name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +25,8 @@ class MatrixRow:
     kind: str  # "stage" | "bundle"
     id: str
     name: str
-    industry: MatrixRef
-    stage: MatrixRef
+    industry: Ref
+    stage: Ref
     bundle_kind: str | None  # for bundles: chain_special, one_thing, one_category
     lead_departments: list[str]  # a bundle's lead; for a stage, the leads of its bundles
     total: int  # distinct matters in the row
@@ -50,14 +45,14 @@ class MatrixCell:
     column: str  # department id
     count: int
     lead: bool  # the department leads the row's bundle (or one of the stage's bundles)
-    matters: list[MatrixRef]
+    matters: list[Ref]
 
 
 @dataclass(slots=True)
 class ServiceMatrix:
     """Rows, columns and the non-empty cells (count > 0 or lead), plus the grand total."""
 
-    industries: list[MatrixRef]
+    industries: list[Ref]
     rows: list[MatrixRow]
     columns: list[MatrixColumn]
     cells: list[MatrixCell]
@@ -87,20 +82,21 @@ def service_matrix(store: GraphStore, industry_id: str | None = None) -> Service
     row_matters: dict[str, list[Matter]] = {}
     row_leads: dict[str, set[str]] = {}
     departments: dict[str, str] = {}  # id -> name
-    industries: list[MatrixRef] = []
+    industries: list[Ref] = []
     bundle_cache: dict[str, tuple[list[Matter], dict[str, str]]] = {}
 
     for iid in industry_ids:
         detail = store.industry_detail(iid)
-        industry = MatrixRef(detail.industry.id, detail.industry.name)
+        industry = Ref(detail.industry.id, detail.industry.name)
         industries.append(industry)
         for stage_detail in detail.stages:
             stage = stage_detail.stage
-            stage_ref = MatrixRef(stage.id, stage.name)
-            sub = store.position_subgraph(Position(iid, stage.id))
+            stage_ref = Ref(stage.id, stage.name)
+            position = Position(iid, stage.id)
+            sub = store.position_subgraph(position)
             departments.update({d.id: d.name for d in sub.departments.values()})
             bundles = sorted(stage_detail.bundles, key=lambda b: b.id)
-            row_matters[stage.id] = list(sub.matters.values())
+            row_matters[stage.id] = list(resolve(sub, position).matters.values())
             row_leads[stage.id] = {b.lead_department_id for b in bundles}
             rows.append(_row(stage.id, "stage", stage.id, stage.name, industry, stage_ref, None))
             for bundle in bundles:
@@ -132,7 +128,7 @@ def service_matrix(store: GraphStore, industry_id: str | None = None) -> Service
                     department_id,
                     len(matters),
                     department_id in leads,
-                    [MatrixRef(m.id, m.name) for m in matters],
+                    [Ref(m.id, m.name) for m in matters],
                 )
             )
         rows[i] = replace(
@@ -159,8 +155,8 @@ def _row(
     kind: str,
     record_id: str,
     name: str,
-    industry: MatrixRef,
-    stage: MatrixRef,
+    industry: Ref,
+    stage: Ref,
     bundle_kind: str | None,
 ) -> MatrixRow:
     return MatrixRow(key, kind, record_id, name, industry, stage, bundle_kind, [], 0)

@@ -6,7 +6,7 @@ load builds a new Catalog and the store swaps it in whole.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 
@@ -182,27 +182,8 @@ class Catalog:
     condition_effects: list[ConditionEffect] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
-        """Rows per table, in the order of the catalog format."""
-        return {
-            "industries": len(self.industries),
-            "stages": len(self.stages),
-            "scenarios": len(self.scenarios),
-            "departments": len(self.departments),
-            "matters": len(self.matters),
-            "materials": len(self.materials),
-            "bundles": len(self.bundles),
-            "conditions": len(self.conditions),
-            "guides": len(self.guides),
-            "service_centres": len(self.service_centres),
-            "stage_scenarios": len(self.stage_scenarios),
-            "scenario_matters": len(self.scenario_matters),
-            "scenario_bundles": len(self.scenario_bundles),
-            "bundle_matters": len(self.bundle_matters),
-            "matter_materials": len(self.matter_materials),
-            "prerequisites": len(self.prerequisites),
-            "centre_departments": len(self.centre_departments),
-            "condition_effects": len(self.condition_effects),
-        }
+        """Rows per table, in the order of the catalog format (this class's fields)."""
+        return {f.name: len(getattr(self, f.name)) for f in fields(self)}
 
     def total_rows(self) -> int:
         return sum(self.counts().values())
@@ -217,17 +198,32 @@ class Position:
     scenario: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A record named by id and name (what answers show of a record they point at)."""
+
+    id: str
+    name: str
+
+
 @dataclass(slots=True)
 class PositionSubgraph:
-    """Everything the planner needs for one position, fetched by a store in one call.
+    """The raw neighbourhood of a position, fetched by a store in one call; it decides nothing.
 
-    Matters include every candidate: the scenarios' own, the bundles', and those a condition
-    could add; the planner decides which apply. `outside_prerequisites` names matters outside
-    the candidates that a candidate requires (they must already be held).
+    `industry` and `stage` are the records the position names (None when unknown);
+    `stage_scenarios` the ids of every scenario under that stage; `scenario_known` whether the
+    scenario the position names exists at all. The rest is the neighbourhood of the scenario the
+    position names (whether or not it is under the stage), or of every scenario under the stage
+    when it names none: their NEEDS and SERVED_BY links, the bundles' INCLUDES, the conditions
+    they ASK with their ADDS effects, and every matter so reached with its department,
+    materials and REQUIRES links; `outside_prerequisites` names the required matters that are
+    not among those matters. The planner (graph/planner.py) decides what all of it means.
     """
 
-    industry: Industry
-    stage: Stage
+    industry: Industry | None
+    stage: Stage | None
+    stage_scenarios: list[str]
+    scenario_known: bool
     scenarios: list[Scenario]
     bundles: list[Bundle]
     matters: dict[str, Matter]
@@ -241,6 +237,11 @@ class PositionSubgraph:
     matter_materials: list[Link]
     prerequisites: list[Link]
     outside_prerequisites: dict[str, str]  # id -> name
+
+    @classmethod
+    def empty(cls) -> PositionSubgraph:
+        """What a store holding no catalog fetches for any position."""
+        return cls(None, None, [], False, [], [], {}, {}, {}, [], [], [], [], [], [], [], {})
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,13 @@
 """The planner: a position and the answers to its questions -> a recommendation.
 
-The same code runs over whatever PositionSubgraph a backend returns, so every backend gives the
-same answer. Rules (README, "How a recommendation is planned"):
-- matters: the scenarios' own, their bundles', and those the given answers add; each once; a
+The only home of planner rules. A backend fetches the raw subgraph of a position and decides
+nothing; the same code here runs over whatever PositionSubgraph it returns, so every backend
+gives the same answer. Rules (README, "How a recommendation is planned"):
+- scope: a position names an industry, one of its stages and optionally one scenario under that
+  stage; without a scenario it covers every scenario of the stage;
+- candidates: the scenarios' own matters, their bundles' matters, and those a condition asked by
+  the scenarios could add;
+- matters: the candidates that apply, each once; a
   matter that an answer could add is situational and applies only when an answer adds it;
 - phases: a matter goes into the first phase after all its prerequisites inside the set;
   prerequisites outside the set are listed as `prerequisites_held` (they must already be held);
@@ -18,15 +23,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from graph.errors import InvalidRequest
-from graph.model import Matter, Position, PositionSubgraph
+from graph.errors import InvalidRequest, NotFound
+from graph.model import (
+    Bundle,
+    Condition,
+    ConditionEffect,
+    Industry,
+    Matter,
+    Position,
+    PositionSubgraph,
+    Ref,
+    Scenario,
+    Stage,
+)
 from graph.store import GraphStore
-
-
-@dataclass(frozen=True, slots=True)
-class Ref:
-    id: str
-    name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +143,80 @@ class Recommendation:
     prerequisites_held: list[HeldPrerequisite] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a position covers: its scenarios, their bundles and questions, the candidate matters.
+
+    `reasons` gives each candidate the scenarios and bundles that list it; a candidate that only
+    a condition adds has none until an answer selects it.
+    """
+
+    industry: Industry
+    stage: Stage
+    scenarios: list[Scenario]
+    bundles: list[Bundle]
+    conditions: list[Condition]
+    effects: list[ConditionEffect]
+    matters: dict[str, Matter]
+    reasons: dict[str, list[str]]
+
+
+def resolve(sub: PositionSubgraph, position: Position) -> Scope:
+    """Check `position` against its fetched subgraph and work out what it covers (pure).
+
+    Raises:
+        NotFound: the industry, stage or scenario id is unknown.
+        InvalidRequest: the stage is another industry's, or the scenario is not under the stage.
+    """
+    industry, stage = sub.industry, sub.stage
+    if industry is None or industry.id != position.industry:
+        raise NotFound("industry", position.industry)
+    if stage is None or stage.id != position.stage:
+        raise NotFound("stage", position.stage)
+    if stage.industry_id != industry.id:
+        raise InvalidRequest(
+            "stage",
+            f"stage '{stage.id}' belongs to industry '{stage.industry_id}', not '{industry.id}'",
+        )
+    if position.scenario is None:
+        covered = set(sub.stage_scenarios)
+    elif not sub.scenario_known:
+        raise NotFound("scenario", position.scenario)
+    elif position.scenario not in sub.stage_scenarios:
+        raise InvalidRequest(
+            "scenario", f"scenario '{position.scenario}' is not under stage '{stage.id}'"
+        )
+    else:
+        covered = {position.scenario}
+    bundle_ids = {link.b for link in sub.scenario_bundles if link.a in covered}
+    conditions = [c for c in sub.conditions if c.scenario_id in covered]
+    asked = {c.id for c in conditions}
+    effects = [e for e in sub.condition_effects if e.condition_id in asked]
+    reasons: dict[str, list[str]] = {}
+    for link in sub.scenario_matters:
+        if link.a in covered:
+            reasons.setdefault(link.b, []).append(f"scenario:{link.a}")
+    for link in sub.bundle_matters:
+        if link.a in bundle_ids:
+            reasons.setdefault(link.b, []).append(f"bundle:{link.a}")
+    candidates = set(reasons) | {e.target_id for e in effects if e.target_kind == "matter"}
+    return Scope(
+        industry=industry,
+        stage=stage,
+        scenarios=[s for s in sub.scenarios if s.id in covered],
+        bundles=sorted((b for b in sub.bundles if b.id in bundle_ids), key=lambda b: b.id),
+        conditions=conditions,
+        effects=effects,
+        matters={m: sub.matters[m] for m in sorted(candidates)},
+        reasons=reasons,
+    )
+
+
+def candidate_matters(store: GraphStore, position: Position) -> list[Matter]:
+    """Every matter a position could involve, whatever the answers (views such as the matrix)."""
+    return list(resolve(store.position_subgraph(position), position).matters.values())
+
+
 def every_position(store: GraphStore) -> list[Position]:
     """Every stage of every industry, whole and per scenario (benchmarks, checks)."""
     out = []
@@ -160,16 +244,12 @@ def recommend(
 
 def plan(sub: PositionSubgraph, position: Position, answers: dict[str, str]) -> Recommendation:
     """Plan a recommendation from an already fetched subgraph (pure; no I/O)."""
-    conditions = {c.id: c for c in sub.conditions}
-    _check_answers(answers, conditions)
+    scope = resolve(sub, position)
+    _check_answers(answers, {c.id: c for c in scope.conditions})
 
-    reasons: dict[str, list[str]] = {}
-    for link in sub.scenario_matters:
-        reasons.setdefault(link.b, []).append(f"scenario:{link.a}")
-    for link in sub.bundle_matters:
-        reasons.setdefault(link.b, []).append(f"bundle:{link.a}")
+    reasons = {m: list(why) for m, why in scope.reasons.items()}
     added_materials: list[tuple[str, str | None, str]] = []  # (material, for matter, by)
-    for effect in sub.condition_effects:
+    for effect in scope.effects:
         if answers.get(effect.condition_id) != effect.option:
             continue
         tag = f"condition:{effect.condition_id}={effect.option}"
@@ -180,7 +260,7 @@ def plan(sub: PositionSubgraph, position: Position, answers: dict[str, str]) -> 
 
     # A matter some answer adds is situational (情形): it applies only when an answer selects
     # it, even if a scenario or bundle lists it; unanswered, its question stays pending.
-    situational = {e.target_id for e in sub.condition_effects if e.target_kind == "matter"}
+    situational = {e.target_id for e in scope.effects if e.target_kind == "matter"}
     selected = {m for m, why in reasons.items() if any(r.startswith("condition:") for r in why)}
     chosen = sorted(m for m in reasons if m not in situational or m in selected)
     chosen_set = set(chosen)
@@ -220,17 +300,17 @@ def plan(sub: PositionSubgraph, position: Position, answers: dict[str, str]) -> 
     )
     return Recommendation(
         position=PositionView(
-            industry=Ref(sub.industry.id, sub.industry.name),
-            stage=Ref(sub.stage.id, sub.stage.name),
-            stage_kind=str(sub.stage.kind),
+            industry=Ref(scope.industry.id, scope.industry.name),
+            stage=Ref(scope.stage.id, scope.stage.name),
+            stage_kind=str(scope.stage.kind),
             scenario=(
-                Ref(sub.scenarios[0].id, sub.scenarios[0].name)
+                Ref(scope.scenarios[0].id, scope.scenarios[0].name)
                 if position.scenario is not None
                 else None
             ),
-            scenarios=[Ref(s.id, s.name) for s in sub.scenarios],
+            scenarios=[Ref(s.id, s.name) for s in scope.scenarios],
         ),
-        bundles=[Ref(b.id, b.name) for b in sorted(sub.bundles, key=lambda b: b.id)],
+        bundles=[Ref(b.id, b.name) for b in scope.bundles],
         matters=planned,
         materials=materials,
         department_path=path,
@@ -240,7 +320,7 @@ def plan(sub: PositionSubgraph, position: Position, answers: dict[str, str]) -> 
             critical_path=critical,
         ),
         savings=savings,
-        pending_questions=_pending(sub, answers),
+        pending_questions=_pending(sub, scope, answers),
         answers=dict(sorted(answers.items())),
         prerequisites_held=[
             HeldPrerequisite(m, _matter_name(sub, m), sorted(by)) for m, by in sorted(held.items())
@@ -384,11 +464,11 @@ def _department_path(sub: PositionSubgraph, planned: list[PlannedMatter]) -> lis
     return path
 
 
-def _pending(sub: PositionSubgraph, answers: dict[str, str]) -> list[PendingQuestion]:
-    scenarios = {s.id: s for s in sub.scenarios}
-    names = {m: sub.matters[m].name for m in sub.matters}
+def _pending(sub: PositionSubgraph, scope: Scope, answers: dict[str, str]) -> list[PendingQuestion]:
+    scenarios = {s.id: s for s in scope.scenarios}
+    names = {m: sub.matters[m].name for m in scope.matters}
     out = []
-    for condition in sub.conditions:
+    for condition in scope.conditions:
         if condition.id in answers:
             continue
         options = []
@@ -401,7 +481,7 @@ def _pending(sub: PositionSubgraph, answers: dict[str, str]) -> list[PendingQues
                     if e.target_kind == "matter"
                     else sub.materials[e.target_id].name,
                 )
-                for e in sub.condition_effects
+                for e in scope.effects
                 if e.condition_id == condition.id and e.option == value
             ]
             options.append(QuestionOption(value, adds))

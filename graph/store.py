@@ -7,6 +7,7 @@ so every backend gives the same answers. Lists come back sorted by id unless sai
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from graph.model import (
@@ -26,13 +27,23 @@ from graph.model import (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class LoadReport:
+    """How a catalog load went: rows written, seconds until the new catalog served, and the
+    seconds spent removing the old one after that (zero for an embedded store)."""
+
+    rows: int
+    to_serving_s: float
+    cleanup_s: float
+
+
 @runtime_checkable
 class GraphStore(Protocol):
     """A backend holding one catalog at a time."""
 
     def replace_catalog(
         self, catalog: Catalog, progress: Callable[[int, int], None] | None = None
-    ) -> None:
+    ) -> LoadReport:
         """Swap in a validated catalog atomically: readers see the old or the new, never a mix.
 
         `progress(rows_done, rows_total)` is called as the load advances.
@@ -40,8 +51,9 @@ class GraphStore(Protocol):
         ...
 
     def pinned(self) -> GraphStore:
-        """A view that reads the catalog served now for its whole life, even across a replace:
-        code that makes several calls for one answer (pages, matrices) reads through one."""
+        """A view whose every call reads the catalog served now, even across a replace: code
+        that makes several calls for one answer (pages, matrices) reads through one. A view of
+        a view is the same view. (On Neo4j it holds for the switch's grace period.)"""
         ...
 
     def close(self) -> None:
@@ -95,7 +107,9 @@ class GraphStore(Protocol):
         ...
 
     def position_subgraph(self, position: Position) -> PositionSubgraph:
-        """Everything the planner needs for a position, in one backend call."""
+        """The raw neighbourhood of a position (see PositionSubgraph), in one backend call.
+
+        Fetches only: unknown ids come back as None or empty, and the planner decides."""
         ...
 
     def search_candidates(self, terms: list[str]) -> list[SearchHit]:

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from graph.model import Catalog
+from graph.tables import TABLES, rows_of
 
 
 def source_kind(source: str) -> str:
@@ -17,32 +18,7 @@ def source_kind(source: str) -> str:
 
 
 def _all_sources(catalog: Catalog) -> list[str]:
-    sources: list[str] = []
-    for table in (
-        catalog.industries,
-        catalog.stages,
-        catalog.scenarios,
-        catalog.departments,
-        catalog.matters,
-        catalog.materials,
-        catalog.bundles,
-        catalog.conditions,
-        catalog.guides,
-        catalog.service_centres,
-    ):
-        sources += [r.source for r in table.values()]
-    for links in (
-        catalog.stage_scenarios,
-        catalog.scenario_matters,
-        catalog.scenario_bundles,
-        catalog.bundle_matters,
-        catalog.matter_materials,
-        catalog.prerequisites,
-        catalog.centre_departments,
-    ):
-        sources += [link.source for link in links]
-    sources += [e.source for e in catalog.condition_effects]
-    return sources
+    return [r.source for table in TABLES for r in rows_of(catalog, table)]
 
 
 def orphans(catalog: Catalog) -> dict[str, list[str]]:

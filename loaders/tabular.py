@@ -12,7 +12,7 @@ import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
 
 from graph.errors import Problem
-from loaders.schema import TABLES_BY_NAME
+from graph.tables import TABLES_BY_NAME
 
 # Tried in order: UTF-8 (a BOM is dropped), then GB18030, a superset of GBK and GB2312.
 ENCODINGS = ("utf-8-sig", "gb18030")

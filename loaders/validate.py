@@ -5,31 +5,13 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any
 
 from graph.errors import Problem
-from graph.model import (
-    LEVELS,
-    MATTER_TYPES,
-    Bundle,
-    BundleKind,
-    Catalog,
-    Condition,
-    ConditionEffect,
-    Department,
-    Guide,
-    Industry,
-    Link,
-    Material,
-    Matter,
-    Scenario,
-    ServiceCentre,
-    Stage,
-    StageKind,
-)
-from loaders.schema import TABLES, TABLES_BY_NAME
+from graph.model import BundleKind, Catalog, ConditionEffect, Link, StageKind
+from graph.tables import TABLES, TABLES_BY_NAME, Column, Table
 from loaders.tabular import RawTable
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
@@ -41,7 +23,6 @@ MAX_COUNT = 3650
 MAX_FEE = 1e9
 # A stage's `order` is its kind's place in the chain.
 CHAIN_ORDER = {kind: place for place, kind in enumerate(StageKind, start=1)}
-T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -143,21 +124,23 @@ class _Builder:
             out.append(_Row(table, table.first_row + offset, cells, self.problems))
         return out
 
-    def entities(self, name: str, make: Callable[[_Row], T]) -> dict[str, T]:
-        records: dict[str, T] = {}
-        for row in self.rows(name):
-            record_id = row.ident("id")
-            record = make(row)
+    def entities(self, table: Table) -> dict[str, Any]:
+        """An entity table's records by id, each cell parsed by its column's type."""
+        records: dict[str, Any] = {}
+        for row in self.rows(table.name):
+            values, failed = _parse_row(row, table)
+            _RULES.get(table.name, _no_rule)(row, values, failed)
+            record_id = values["id"]
             if not record_id:
                 continue
             if record_id in records:
-                first = self.rows_of[(name, record_id)]
+                first = self.rows_of[(table.name, record_id)]
                 row.fail("id", f"duplicate id '{record_id}' (first defined on row {first})")
                 continue
-            self.rows_of[(name, record_id)] = row.number
+            self.rows_of[(table.name, record_id)] = row.number
             # Kept even when a cell failed: the catalog is rejected anyway, and keeping the id
             # avoids a cascade of "unknown id" reports for rows that name it.
-            records[record_id] = record
+            records[record_id] = table.record(**values)
         return records
 
     def reference(
@@ -166,28 +149,32 @@ class _Builder:
         if value and value not in pool and ID_PATTERN.match(value):
             row.fail(column, f"unknown {kind} '{value}'")
 
-    def links(
-        self,
-        name: str,
-        a_col: str,
-        a_pool: dict[str, object],
-        a_kind: str,
-        b_col: str,
-        b_pool: dict[str, object],
-        b_kind: str,
-    ) -> list[Link]:
+    def pool(self, table_name: str | None) -> Mapping[str, object]:
+        return getattr(self.catalog, table_name) if table_name else {}
+
+    def check_references(self, row: _Row, table: Table) -> None:
+        """Every id column of `row` names a record of the table it points at."""
+        for column in table.columns:
+            target = column.target_table(row.cells)
+            if column.type == "id" and column.name != "id" and target is not None:
+                noun = TABLES_BY_NAME[target].noun
+                self.reference(
+                    row, column.name, row.cells.get(column.name, ""), self.pool(target), noun
+                )
+
+    def links(self, table: Table) -> list[Link]:
+        a_col, b_col = table.columns[0].name, table.columns[1].name
         seen: dict[tuple[str, str], int] = {}
         out: list[Link] = []
-        for row in self.rows(name):
+        for row in self.rows(table.name):
             a, b, source = row.ident(a_col), row.ident(b_col), row.text("source")
-            self.reference(row, a_col, a, a_pool, a_kind)
-            self.reference(row, b_col, b, b_pool, b_kind)
+            self.check_references(row, table)
             if (a, b) in seen:
                 row.fail(None, f"duplicate link {a} -> {b} (first on row {seen[(a, b)]})")
             seen.setdefault((a, b), row.number)
             if row.ok:
                 out.append(Link(a, b, source))
-        self.link_rows[name] = seen
+        self.link_rows[table.name] = seen
         return out
 
 
@@ -206,8 +193,8 @@ def check_columns(tables: dict[str, RawTable]) -> list[Problem]:
             if column not in table.header:
                 problems.append(Problem(table.label, 1, column, "required column is missing"))
         for column in table.header:
-            if column not in spec.columns:
-                expected = ", ".join(TABLES_BY_NAME[spec.name].columns)
+            if column not in spec.column_names:
+                expected = ", ".join(spec.column_names)
                 problems.append(
                     Problem(table.label, 1, column, f"unknown column (expected: {expected})")
                 )
@@ -220,147 +207,92 @@ def build_catalog(tables: dict[str, RawTable]) -> tuple[Catalog, list[Problem]]:
     if problems:
         return Catalog(), problems
     b = _Builder(tables)
-    c = b.catalog
-    c.industries = b.entities(
-        "industries",
-        lambda r: Industry(
-            r.ident("id"), r.text("name"), r.text("description", False), r.text("source")
-        ),
-    )
-    c.stages = b.entities("stages", _stage)
-    c.scenarios = b.entities(
-        "scenarios",
-        lambda r: Scenario(
-            r.ident("id"), r.text("name"), r.text("description", False), r.text("source")
-        ),
-    )
-    c.departments = b.entities(
-        "departments",
-        lambda r: Department(
-            r.ident("id"), r.text("name"), r.choice("level", LEVELS), r.text("source")
-        ),
-    )
-    c.matters = b.entities("matters", _matter)
-    c.materials = b.entities(
-        "materials", lambda r: Material(r.ident("id"), r.text("name"), r.text("source"))
-    )
-    c.bundles = b.entities("bundles", _bundle)
-    c.conditions = b.entities("conditions", _condition)
-    c.guides = b.entities("guides", _guide)
-    c.service_centres = b.entities(
-        "service_centres",
-        lambda r: ServiceCentre(
-            r.ident("id"), r.text("name"), r.text("description", False), r.text("source")
-        ),
-    )
-    _check_entity_references(b)
-    pools: dict[str, dict[str, object]] = {
-        "stage": dict(c.stages),
-        "scenario": dict(c.scenarios),
-        "matter": dict(c.matters),
-        "bundle": dict(c.bundles),
-        "material": dict(c.materials),
-        "department": dict(c.departments),
-        "centre": dict(c.service_centres),
-    }
-    link_specs = (
-        ("stage_scenarios", "stage_id", "stage", "scenario_id", "scenario"),
-        ("scenario_matters", "scenario_id", "scenario", "matter_id", "matter"),
-        ("scenario_bundles", "scenario_id", "scenario", "bundle_id", "bundle"),
-        ("bundle_matters", "bundle_id", "bundle", "matter_id", "matter"),
-        ("matter_materials", "matter_id", "matter", "material_id", "material"),
-        ("prerequisites", "matter_id", "matter", "requires_id", "matter"),
-        ("centre_departments", "centre_id", "centre", "department_id", "department"),
-    )
-    for name, a_col, a_kind, b_col, b_kind in link_specs:
-        links = b.links(name, a_col, pools[a_kind], a_kind, b_col, pools[b_kind], b_kind)
-        setattr(c, name, links)
-    c.condition_effects = _effects(b)
+    for table in TABLES:
+        if table.is_entity:
+            setattr(b.catalog, table.name, b.entities(table))
+    for table in TABLES:
+        if table.is_entity:
+            for row in b.rows(table.name):
+                b.check_references(row, table)
+    _check_stages(b)
+    _check_bundles(b)
+    for table in TABLES:
+        if table.rel and table.record is Link:
+            setattr(b.catalog, table.name, b.links(table))
+    b.catalog.condition_effects = _effects(b)
     _check_cycles(b)
-    return c, b.problems
+    return b.catalog, b.problems
 
 
-def _stage(r: _Row) -> Stage:
-    kind = r.choice("kind", tuple(k.value for k in StageKind))
-    before = len(r.problems)
-    order = r.integer("order", low=1, high=len(CHAIN_ORDER))
-    if len(r.problems) == before and kind in CHAIN_ORDER and order != CHAIN_ORDER[StageKind(kind)]:
+def _parse(row: _Row, column: Column) -> Any:
+    """One cell as its column's type; a bad cell is recorded on the row."""
+    name = column.name
+    if column.type == "id":
+        value = row.ident(name, column.required)
+        return value if value or column.required else None
+    if column.type == "int":
+        low, high = column.bounds or (0, MAX_COUNT)
+        return row.integer(name, low=low, high=high)
+    if column.type == "decimal":
+        return row.decimal(name)
+    if column.type == "bool":
+        return row.boolean(name)
+    if column.type == "choice":
+        value = row.choice(name, column.allowed)
+        if column.enum is None:
+            return value
+        # A bad kind was reported; any member stands in, as the catalog is rejected anyway.
+        return column.enum(value) if value in column.allowed else next(iter(column.enum))
+    if column.type == "options":
+        raw = row.text(name)
+        options = tuple(o.strip() for o in raw.split("|")) if raw else ()
+        if raw and (len(options) < 2 or "" in options or len(set(options)) != len(options)):
+            row.fail(name, f"'{raw}' needs two or more distinct options separated by |")
+        return options
+    return row.text(name, column.required)
+
+
+def _parse_row(row: _Row, table: Table) -> tuple[dict[str, Any], set[str]]:
+    """Every cell of `row` parsed, and the columns whose cell was refused."""
+    values: dict[str, Any] = {}
+    failed: set[str] = set()
+    for column in table.columns:
+        before = len(row.problems)
+        values[column.name] = _parse(row, column)
+        if len(row.problems) > before:
+            failed.add(column.name)
+    return values, failed
+
+
+def _no_rule(row: _Row, values: dict[str, Any], failed: set[str]) -> None:
+    return None
+
+
+def _stage_rule(row: _Row, values: dict[str, Any], failed: set[str]) -> None:
+    """A stage's `order` is its kind's place in the chain."""
+    kind, order = row.cells.get("kind", ""), values["order"]
+    if not failed & {"kind", "order"} and order != CHAIN_ORDER[StageKind(kind)]:
         chain = ", ".join(f"{k.value}={n}" for k, n in CHAIN_ORDER.items())
-        r.fail("order", f"{order} does not match kind '{kind}': the chain order is {chain}")
-    return Stage(
-        r.ident("id"),
-        r.ident("industry_id"),
-        StageKind(kind) if kind in StageKind._value2member_map_ else StageKind.CONSTRUCTION,
-        r.text("name"),
-        order,
-        r.text("source"),
-    )
+        row.fail("order", f"{order} does not match kind '{kind}': the chain order is {chain}")
 
 
-def _matter(r: _Row) -> Matter:
-    before = len(r.problems)
-    legal, promised = r.integer("legal_days"), r.integer("promised_days")
-    if len(r.problems) == before and promised > legal:
-        r.fail("promised_days", f"promised limit {promised} exceeds the legal limit {legal}")
-    return Matter(
-        id=r.ident("id"),
-        code=r.text("code"),
-        name=r.text("name"),
-        type=r.choice("type", MATTER_TYPES),
-        level=r.choice("level", LEVELS),
-        department_id=r.ident("department_id"),
-        legal_days=legal,
-        promised_days=promised,
-        visits=r.integer("visits"),
-        online=r.boolean("online"),
-        fee=r.decimal("fee"),
-        source=r.text("source"),
-    )
+def _matter_rule(row: _Row, values: dict[str, Any], failed: set[str]) -> None:
+    """A zone's promised limit never exceeds the legal one."""
+    legal, promised = values["legal_days"], values["promised_days"]
+    if not failed & {"legal_days", "promised_days"} and promised > legal:
+        row.fail("promised_days", f"promised limit {promised} exceeds the legal limit {legal}")
 
 
-def _bundle(r: _Row) -> Bundle:
-    kind = r.choice("kind", tuple(k.value for k in BundleKind))
-    return Bundle(
-        id=r.ident("id"),
-        name=r.text("name"),
-        kind=BundleKind(kind) if kind in BundleKind._value2member_map_ else BundleKind.ONE_THING,
-        lead_department_id=r.ident("lead_department_id"),
-        family_id=r.ident("family_id", False) or None,
-        industry_id=r.ident("industry_id", False) or None,
-        description=r.text("description", False),
-        source=r.text("source"),
-    )
+_RULES = {"stages": _stage_rule, "matters": _matter_rule}
 
 
-def _condition(r: _Row) -> Condition:
-    raw = r.text("options")
-    options = tuple(o.strip() for o in raw.split("|")) if raw else ()
-    if raw and (len(options) < 2 or "" in options or len(set(options)) != len(options)):
-        r.fail("options", f"'{raw}' needs two or more distinct options separated by |")
-    return Condition(
-        r.ident("id"), r.text("question"), r.ident("scenario_id"), options, r.text("source")
-    )
-
-
-def _guide(r: _Row) -> Guide:
-    return Guide(
-        r.ident("id"),
-        r.text("title"),
-        r.text("body"),
-        r.choice("about_kind", ("matter", "bundle")),
-        r.ident("about_id"),
-        r.text("source"),
-    )
-
-
-def _check_entity_references(b: _Builder) -> None:
-    """References held by entity rows (a matter's department, a stage's industry ...)."""
+def _check_stages(b: _Builder) -> None:
+    """One stage of each kind and of each order per industry."""
     c = b.catalog
     kind_seen: dict[tuple[str, str], int] = {}
     order_seen: dict[tuple[str, int], int] = {}
     for row in b.rows("stages"):
         industry = row.cells["industry_id"]
-        b.reference(row, "industry_id", industry, dict(c.industries), "industry")
         key = (industry, row.cells["kind"])
         if key in kind_seen and row.cells["id"] in c.stages:
             row.fail(
@@ -370,7 +302,7 @@ def _check_entity_references(b: _Builder) -> None:
         kind_seen.setdefault(key, row.number)
         order = _valid_order(row.cells["order"])
         if order is None:
-            continue  # reported by _stage
+            continue  # reported when the row was parsed
         if (industry, order) in order_seen and row.cells["id"] in c.stages:
             row.fail(
                 "order",
@@ -378,37 +310,20 @@ def _check_entity_references(b: _Builder) -> None:
                 f"(row {order_seen[(industry, order)]})",
             )
         order_seen.setdefault((industry, order), row.number)
-    for row in b.rows("matters"):
-        b.reference(
-            row, "department_id", row.cells["department_id"], dict(c.departments), "department"
-        )
+
+
+def _check_bundles(b: _Builder) -> None:
+    c = b.catalog
     for row in b.rows("bundles"):
-        b.reference(
-            row,
-            "lead_department_id",
-            row.cells["lead_department_id"],
-            dict(c.departments),
-            "department",
-        )
         family = row.cells.get("family_id", "")
-        b.reference(row, "family_id", family, dict(c.bundles), "bundle")
         if family in c.bundles and c.bundles[family].kind != BundleKind.ONE_CATEGORY:
             row.fail("family_id", f"'{family}' is not a one_category bundle")
-        industry = row.cells.get("industry_id", "")
-        b.reference(row, "industry_id", industry, dict(c.industries), "industry")
-        if row.cells.get("kind") == BundleKind.CHAIN_SPECIAL and not industry:
+        if row.cells.get("kind") == BundleKind.CHAIN_SPECIAL and not row.cells.get("industry_id"):
             row.fail("industry_id", "a chain_special bundle needs its industry")
-    for row in b.rows("conditions"):
-        b.reference(row, "scenario_id", row.cells["scenario_id"], dict(c.scenarios), "scenario")
-    for row in b.rows("guides"):
-        pool = dict(c.matters) if row.cells["about_kind"] == "matter" else dict(c.bundles)
-        b.reference(
-            row, "about_id", row.cells["about_id"], pool, row.cells["about_kind"] or "record"
-        )
 
 
 def _valid_order(text: str) -> int | None:
-    """A stage's `order` cell as _stage accepts it, or None."""
+    """A stage's `order` cell as the parser accepts it, or None."""
     try:
         number = float(text)
     except ValueError:
@@ -420,23 +335,20 @@ def _valid_order(text: str) -> int | None:
 
 def _effects(b: _Builder) -> list[ConditionEffect]:
     c = b.catalog
+    table = TABLES_BY_NAME["condition_effects"]
     out: list[ConditionEffect] = []
     seen: dict[tuple[str, str, str, str], int] = {}
-    for row in b.rows("condition_effects"):
-        condition_id, option = row.ident("condition_id"), row.text("option")
-        kind = row.choice("target_kind", ("matter", "material"))
-        target, matter = row.ident("target_id"), row.ident("matter_id", False)
+    for row in b.rows(table.name):
+        values, _ = _parse_row(row, table)
+        condition_id, option = values["condition_id"], values["option"]
+        kind, target, matter = values["target_kind"], values["target_id"], values["matter_id"]
+        b.check_references(row, table)
         condition = c.conditions.get(condition_id)
-        b.reference(row, "condition_id", condition_id, dict(c.conditions), "condition")
         if condition is not None and option and option not in condition.options:
             row.fail(
                 "option",
                 f"'{option}' is not an option of '{condition_id}' ({'|'.join(condition.options)})",
             )
-        if kind:
-            pool = dict(c.matters) if kind == "matter" else dict(c.materials)
-            b.reference(row, "target_id", target, pool, kind)
-        b.reference(row, "matter_id", matter, dict(c.matters), "matter")
         if matter and kind == "matter":
             row.fail("matter_id", "only a material effect names the matter that asks for it")
         key = (condition_id, option, kind, target)
@@ -444,11 +356,7 @@ def _effects(b: _Builder) -> list[ConditionEffect]:
             row.fail(None, f"duplicate effect (first on row {seen[key]})")
         seen.setdefault(key, row.number)
         if row.ok:
-            out.append(
-                ConditionEffect(
-                    condition_id, option, kind, target, matter or None, row.text("source")
-                )
-            )
+            out.append(ConditionEffect(**values))
     return out
 
 

@@ -6,49 +6,21 @@ import csv
 from pathlib import Path
 
 from graph.model import Catalog
-from loaders.schema import TABLES
-
-# Link tables: Catalog attribute -> the two id columns.
-_LINK_COLUMNS = {
-    "stage_scenarios": ("stage_id", "scenario_id"),
-    "scenario_matters": ("scenario_id", "matter_id"),
-    "scenario_bundles": ("scenario_id", "bundle_id"),
-    "bundle_matters": ("bundle_id", "matter_id"),
-    "matter_materials": ("matter_id", "material_id"),
-    "prerequisites": ("matter_id", "requires_id"),
-    "centre_departments": ("centre_id", "department_id"),
-}
-
-
-def _value(v: object) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, tuple):
-        return "|".join(str(x) for x in v)
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
+from graph.tables import TABLES, field_value, rows_of, to_cell
 
 
 def catalog_rows(catalog: Catalog) -> dict[str, tuple[tuple[str, ...], list[list[str]]]]:
     """Every table as (columns, rows of strings), in the catalog format's column order."""
-    out: dict[str, tuple[tuple[str, ...], list[list[str]]]] = {}
-    for spec in TABLES:
-        columns = spec.columns
-        rows: list[list[str]] = []
-        if spec.name in _LINK_COLUMNS:
-            for link in getattr(catalog, spec.name):
-                rows.append([link.a, link.b, link.source])
-        elif spec.name == "condition_effects":
-            for e in catalog.condition_effects:
-                rows.append([_value(getattr(e, c)) for c in columns])
-        else:
-            for record in getattr(catalog, spec.name).values():
-                rows.append([_value(getattr(record, c)) for c in columns])
-        out[spec.name] = (columns, rows)
-    return out
+    return {
+        table.name: (
+            table.column_names,
+            [
+                [to_cell(field_value(record, table, column)) for column in table.columns]
+                for record in rows_of(catalog, table)
+            ],
+        )
+        for table in TABLES
+    }
 
 
 def write_catalog(catalog: Catalog, folder: Path) -> int:

@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from graph.memory import MemoryStore
 from graph.model import Catalog
+from graph.store import GraphStore
+from graph.stores.factory import Backend, embedded_backend
 from loaders import load_catalog
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -38,12 +39,18 @@ def mini_catalog() -> Catalog:
 
 
 @pytest.fixture
-def mini_store(mini_catalog: Catalog) -> MemoryStore:
-    return MemoryStore(mini_catalog)
+def mini_embedded(mini_catalog: Catalog) -> Backend:
+    """An embedded backend serving the mini catalog."""
+    return embedded_backend(mini_catalog)
 
 
 @pytest.fixture
-def client(mini_store: MemoryStore) -> Iterator[TestClient]:
-    app = create_app(Settings(data=MINI), store=mini_store)
+def mini_store(mini_embedded: Backend) -> GraphStore:
+    return mini_embedded.catalog
+
+
+@pytest.fixture
+def client(mini_embedded: Backend) -> Iterator[TestClient]:
+    app = create_app(Settings(data=MINI), backend=mini_embedded)
     with TestClient(app) as c:
         yield c

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from api.deps import get_store
+from api.deps import StoreDep
 from api.schemas import (
     BundleDetailOut,
     BundleMatterOut,
@@ -27,10 +27,8 @@ from api.schemas import (
     StageOut,
 )
 from graph.model import BundleKind, CentreDetail
-from graph.store import GraphStore
 
 router = APIRouter(tags=["catalog"])
-Store = Annotated[GraphStore, Depends(get_store)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown id (problem+json)"}}
 
 
@@ -46,7 +44,7 @@ def refs(records: Iterable[_Named]) -> list[Ref]:
 
 
 @router.get("/industries", response_model=list[IndustryOut])
-def industries(store: Store) -> list[IndustryOut]:
+def industries(store: StoreDep) -> list[IndustryOut]:
     """Every industry with its stages in chain order."""
     return [
         IndustryOut(id=i.id, name=i.name, stages=[StageOut.model_validate(s) for s in stages])
@@ -55,7 +53,7 @@ def industries(store: Store) -> list[IndustryOut]:
 
 
 @router.get("/industries/{industry_id}", response_model=IndustryDetailOut, responses=NOT_FOUND)
-def industry(industry_id: str, store: Store) -> IndustryDetailOut:
+def industry(industry_id: str, store: StoreDep) -> IndustryDetailOut:
     """An industry's stages with their scenarios and the bundles serving them."""
     d = store.industry_detail(industry_id)
     return IndustryDetailOut(
@@ -76,7 +74,7 @@ def industry(industry_id: str, store: Store) -> IndustryDetailOut:
 
 @router.get("/scenarios", response_model=list[ScenarioOut], responses=NOT_FOUND)
 def scenarios(
-    store: Store,
+    store: StoreDep,
     industry: Annotated[str | None, Query(description="Industry id, e.g. nev")] = None,
     stage: Annotated[str | None, Query(description="Stage id, e.g. nev.production")] = None,
 ) -> list[ScenarioOut]:
@@ -85,7 +83,7 @@ def scenarios(
 
 
 @router.get("/matters/{matter_id}", response_model=MatterDetailOut, responses=NOT_FOUND)
-def matter(matter_id: str, store: Store) -> MatterDetailOut:
+def matter(matter_id: str, store: StoreDep) -> MatterDetailOut:
     """A matter with its department, materials, prerequisites and source."""
     d = store.matter_detail(matter_id)
     return MatterDetailOut(
@@ -101,7 +99,7 @@ def matter(matter_id: str, store: Store) -> MatterDetailOut:
 
 
 @router.get("/departments/{department_id}", response_model=DepartmentDetailOut, responses=NOT_FOUND)
-def department(department_id: str, store: Store) -> DepartmentDetailOut:
+def department(department_id: str, store: StoreDep) -> DepartmentDetailOut:
     """A department with the matters it handles, the bundles it leads, the centres hosting it."""
     d = store.department_detail(department_id)
     return DepartmentDetailOut(
@@ -114,7 +112,7 @@ def department(department_id: str, store: Store) -> DepartmentDetailOut:
 
 @router.get("/bundles", response_model=list[BundleOut], responses=NOT_FOUND)
 def bundles(
-    store: Store,
+    store: StoreDep,
     industry: Annotated[str | None, Query(description="Industry id")] = None,
     stage: Annotated[str | None, Query(description="Stage id")] = None,
     kind: Annotated[
@@ -127,7 +125,7 @@ def bundles(
 
 
 @router.get("/bundles/{bundle_id}", response_model=BundleDetailOut, responses=NOT_FOUND)
-def bundle(bundle_id: str, store: Store) -> BundleDetailOut:
+def bundle(bundle_id: str, store: StoreDep) -> BundleDetailOut:
     """A bundle with its lead department, family, matters (and their departments), scenarios."""
     d = store.bundle_detail(bundle_id)
     return BundleDetailOut(
@@ -165,12 +163,12 @@ def _centre(c: CentreDetail) -> CentreOut:
 
 
 @router.get("/service-centres", response_model=list[CentreOut])
-def centres(store: Store) -> list[CentreOut]:
+def centres(store: StoreDep) -> list[CentreOut]:
     """Service centres (政务服务中心, 分中心, 专区) with the departments they host."""
     return [_centre(c) for c in store.list_centres()]
 
 
 @router.get("/service-centres/{centre_id}", response_model=CentreOut, responses=NOT_FOUND)
-def centre(centre_id: str, store: Store) -> CentreOut:
+def centre(centre_id: str, store: StoreDep) -> CentreOut:
     """One service centre with the departments it hosts."""
     return _centre(store.centre_detail(centre_id))

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Request
 
-from fastapi import APIRouter, Depends, Request
-
-from api.deps import get_store
+from api.deps import BackendDep
 from api.schemas import Health, Ready
 from graph.errors import BackendUnavailable
-from graph.store import GraphStore
 
 router = APIRouter(tags=["meta"])
 
@@ -21,13 +18,13 @@ def health() -> Health:
 
 
 @router.get("/ready", response_model=Ready, responses={503: {"description": "Backend down"}})
-def ready(request: Request, store: Annotated[GraphStore, Depends(get_store)]) -> Ready:
-    """The backend answers and holds a catalog; 503 problem+json otherwise."""
-    store.ping()
+def ready(request: Request, backend: BackendDep) -> Ready:
+    """The backend answers and holds a catalog; 503 problem+json otherwise (it only reports)."""
     startup = request.app.state.startup
-    if startup is not None:
-        startup.attempt(store)  # a start-up load the backend could not take yet
-    counts = store.stats()
+    if startup is not None and startup.pending:
+        raise BackendUnavailable(startup.status())
+    backend.catalog.ping()
+    counts = backend.catalog.stats()
     if not counts:
         raise BackendUnavailable("the backend holds no catalog yet (see `chainkg load`)")
-    return Ready(status="ready", backend=request.app.state.backend, counts=counts)
+    return Ready(status="ready", backend=backend.name, counts=counts)

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from api.deps import get_store
+from api.deps import StoreDep
 from api.schemas import RecommendationOut, RecommendationRequest, SearchHitOut
 from graph.model import Position
 from graph.planner import recommend
 from graph.search import search as run_search
-from graph.store import GraphStore
 
 router = APIRouter(tags=["planning"])
-Store = Annotated[GraphStore, Depends(get_store)]
 
 
 @router.post(
@@ -22,7 +20,7 @@ Store = Annotated[GraphStore, Depends(get_store)]
     response_model=RecommendationOut,
     responses={404: {"description": "Unknown id"}, 422: {"description": "Invalid request"}},
 )
-def recommendations(body: RecommendationRequest, store: Store) -> RecommendationOut:
+def recommendations(body: RecommendationRequest, store: StoreDep) -> RecommendationOut:
     """Matters, materials (each once), department path, estimate and savings for a position."""
     position = Position(body.industry, body.stage, body.scenario)
     return RecommendationOut.model_validate(recommend(store, position, body.answers))
@@ -30,7 +28,7 @@ def recommendations(body: RecommendationRequest, store: Store) -> Recommendation
 
 @router.get("/search", response_model=list[SearchHitOut])
 def search(
-    store: Store,
+    store: StoreDep,
     q: Annotated[str, Query(min_length=1, max_length=100, description="Chinese text, e.g. 施工")],
     kind: Annotated[
         str | None, Query(pattern="^(matter|bundle|guide|scenario|department)$")

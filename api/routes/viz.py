@@ -9,22 +9,21 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from api.answers import parse_answers
-from api.deps import get_store
+from api.deps import StoreDep
+from api.schemas import Model, Ref
+from graph.answers import parse_answers
 from graph.matrix import service_matrix
 from graph.model import Position
 from graph.planner import recommend
-from graph.store import GraphStore
 from viz.chain_map import DEFAULT_MAX_NODES, build_chain_map, chain_map_html
 from viz.flowchart import flowchart_html
 from viz.service_matrix import matrix_csv, matrix_html, matrix_xlsx
 
 router = APIRouter(tags=["viz"])
-Store = Annotated[GraphStore, Depends(get_store)]
 IndustryQuery = Annotated[
     str | None, Query(description="Industry id, e.g. nev; omitted: every industry")
 ]
@@ -35,22 +34,13 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-
-class MatrixRefOut(_Out):
-    id: str
-    name: str
-
-
-class MatrixRowOut(_Out):
+class MatrixRowOut(Model):
     key: str = Field(description="Unique row key: a stage id, or `<stage id>/<bundle id>`.")
     kind: Literal["stage", "bundle"]
     id: str
     name: str
-    industry: MatrixRefOut
-    stage: MatrixRefOut
+    industry: Ref
+    stage: Ref
     bundle_kind: str | None
     lead_departments: list[str] = Field(
         description="Department ids: a bundle's lead; for a stage, the leads of its bundles."
@@ -58,24 +48,24 @@ class MatrixRowOut(_Out):
     total: int = Field(description="Distinct matters in the row.")
 
 
-class MatrixColumnOut(_Out):
+class MatrixColumnOut(Model):
     id: str
     name: str
     total: int = Field(description="Distinct matters of this department over the stage rows.")
 
 
-class MatrixCellOut(_Out):
+class MatrixCellOut(Model):
     row: str = Field(description="The row's key.")
     column: str = Field(description="The department id.")
     count: int
     lead: bool = Field(description="The department leads the row's bundle(s).")
-    matters: list[MatrixRefOut]
+    matters: list[Ref]
 
 
-class ServiceMatrixOut(_Out):
+class ServiceMatrixOut(Model):
     """Stages (in chain order, each followed by its bundles) by departments; blank cells omitted."""
 
-    industries: list[MatrixRefOut]
+    industries: list[Ref]
     rows: list[MatrixRowOut]
     columns: list[MatrixColumnOut]
     cells: list[MatrixCellOut]
@@ -83,7 +73,7 @@ class ServiceMatrixOut(_Out):
 
 
 @router.get("/service-matrix", response_model=ServiceMatrixOut, responses=ERRORS)
-def service_matrix_json(store: Store, industry: IndustryQuery = None) -> ServiceMatrixOut:
+def service_matrix_json(store: StoreDep, industry: IndustryQuery = None) -> ServiceMatrixOut:
     """Departments by stages and bundles: distinct matters per cell, leads and totals."""
     return ServiceMatrixOut.model_validate(service_matrix(store, industry))
 
@@ -94,7 +84,7 @@ def service_matrix_json(store: Store, industry: IndustryQuery = None) -> Service
     responses={**ERRORS, 200: {"content": {"text/html": {}, "text/csv": {}, XLSX: {}}}},
 )
 def service_matrix_page(
-    store: Store,
+    store: StoreDep,
     industry: IndustryQuery = None,
     format: Annotated[
         Literal["html", "csv", "xlsx"], Query(description="html page, or a csv/xlsx export")
@@ -121,7 +111,7 @@ def service_matrix_page(
 
 @router.get("/viz/chain-map", response_class=HTMLResponse, responses=ERRORS)
 def chain_map_page(
-    store: Store,
+    store: StoreDep,
     industry: IndustryQuery = None,
     max_nodes: Annotated[
         int, Query(ge=10, le=50_000, description="Fold levels above this many nodes")
@@ -133,7 +123,7 @@ def chain_map_page(
 
 @router.get("/viz/flowchart", response_class=HTMLResponse, responses=ERRORS)
 def flowchart_page(
-    store: Store,
+    store: StoreDep,
     industry: Annotated[str, Query(min_length=1, description="Industry id, e.g. nev")],
     stage: Annotated[str, Query(min_length=1, description="Stage id, e.g. nev.construction")],
     scenario: Annotated[str | None, Query(description="One scenario; omitted: all")] = None,

@@ -226,9 +226,9 @@ def test_openapi_documents_every_route_with_examples(client: TestClient) -> None
 def test_ready_is_503_while_the_backend_holds_no_catalog() -> None:
     from api.app import create_app
     from api.settings import Settings
-    from graph.memory import MemoryStore
+    from graph.stores.factory import embedded_backend
 
-    with TestClient(create_app(Settings(), store=MemoryStore())) as empty:
+    with TestClient(create_app(Settings(), backend=embedded_backend())) as empty:
         body = _problem(empty.get("/v1/ready"), 503)
         assert "no catalog" in body["detail"]
         assert empty.get("/v1/health").status_code == 200

@@ -12,7 +12,7 @@ import httpx
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Backend, Settings
+from api.settings import BackendKind, Settings
 from bench.common import free_port
 
 ROOT = Path(__file__).parents[2]
@@ -23,7 +23,7 @@ def _nowhere() -> str:
 
 
 def test_app_starts_and_reports_not_ready() -> None:
-    app = create_app(Settings(backend=Backend.NEO4J, neo4j_uri=_nowhere()))
+    app = create_app(Settings(backend=BackendKind.NEO4J, neo4j_uri=_nowhere()))
     with TestClient(app) as client:
         assert client.get("/v1/health").json() == {"status": "ok"}
         ready = client.get("/v1/ready")
@@ -38,7 +38,7 @@ def test_serve_says_neo4j_is_down_and_keeps_serving() -> None:
     port = free_port()
     env = {**os.environ, "CHAINKG_BACKEND": "neo4j", "CHAINKG_NEO4J_URI": _nowhere()}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "cli", "serve", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -55,8 +55,10 @@ def test_serve_says_neo4j_is_down_and_keeps_serving() -> None:
             except httpx.TransportError:
                 time.sleep(0.2)
         assert health is not None and health.status_code == 200
-        assert httpx.get(base + "/v1/ready", timeout=30).status_code == 503
+        ready = httpx.get(base + "/v1/ready", timeout=30)
+        assert ready.status_code == 503
+        assert "start-up catalog load is waiting" in ready.json()["detail"]
     finally:
         proc.terminate()
         _, stderr = proc.communicate(timeout=20)
-    assert "Neo4j is not reachable" in stderr
+    assert "the neo4j backend is not reachable" in stderr

@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from graph.memory import MemoryStore
+from graph.stores.factory import Backend
+from graph.stores.memory import MemoryStore
 
 WEIRD_STRINGS = [
     "",
@@ -68,7 +69,7 @@ class _Broken(MemoryStore):
 
 
 def test_an_unexpected_error_is_a_problem_500_without_internals() -> None:
-    app = create_app(Settings(), store=_Broken())
+    app = create_app(Settings(), backend=Backend("memory", _Broken(), shared=False))
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.get("/v1/industries")
     assert response.status_code == 500

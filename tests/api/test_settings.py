@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from api.settings import Backend, Settings, shipped_catalog
+from api.settings import BackendKind, Settings, shipped_catalog
 
 README = Path(__file__).parents[2] / "README.md"
 
@@ -20,7 +20,7 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("CHAINKG_BACKEND", "neo4j")
     monkeypatch.setenv("CHAINKG_NEO4J_PASSWORD", "s3cret")
     settings = Settings()
-    assert settings.backend == Backend.NEO4J
+    assert settings.backend == BackendKind.NEO4J
     assert "s3cret" not in repr(settings)  # a SecretStr never prints
     assert settings.neo4j_password.get_secret_value() == "s3cret"
 

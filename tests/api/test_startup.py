@@ -1,18 +1,24 @@
-"""The start-up load: validated before serving, retried while the backend cannot take it."""
+"""The start-up load: validated before serving, retried in the background while the backend
+cannot take it; /v1/ready only reports."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app, prepare_startup
-from api.settings import Backend, LoadPolicy, Settings
+from api.app import create_app
+from api.settings import LoadPolicy, Settings
+from api.startup import StartupLoad, prepare_startup
 from graph.errors import BackendUnavailable, CatalogError
-from graph.memory import MemoryStore
 from graph.model import Catalog
+from graph.store import LoadReport
+from graph.stores.factory import Backend, embedded_backend
+from graph.stores.memory import MemoryStore
 
 
 class _DownThenUp(MemoryStore):
@@ -21,52 +27,81 @@ class _DownThenUp(MemoryStore):
     def __init__(self) -> None:
         super().__init__()
         self.up = False
+        self.tries = 0
 
     def replace_catalog(
         self, catalog: Catalog, progress: Callable[[int, int], None] | None = None
-    ) -> None:
+    ) -> LoadReport:
+        self.tries += 1
         if not self.up:
             raise BackendUnavailable("down")
-        super().replace_catalog(catalog, progress)
+        return super().replace_catalog(catalog, progress)
 
 
-def test_a_load_the_backend_refused_is_retried_by_ready(mini_path: Path) -> None:
+def _shared(store: MemoryStore) -> Backend:
+    return Backend("neo4j", store, shared=True)
+
+
+def test_a_load_the_backend_refused_is_retried_in_the_background(mini_path: Path) -> None:
     settings = Settings(data=mini_path)
     store = _DownThenUp()
-    startup = prepare_startup(settings)
-    startup.attempt(store)
-    assert startup.pending
-    app = create_app(settings, store=store)
-    app.state.startup = startup
+    backend = _shared(store)
+    startup = prepare_startup(settings, backend)
+    app = create_app(settings, backend=backend, startup=startup)
     with TestClient(app) as client:
-        assert client.get("/v1/ready").status_code == 503
+        ready = client.get("/v1/ready")
+        assert ready.status_code == 503
+        assert "start-up catalog load is waiting" in ready.json()["detail"]
+        tries = store.tries
+        assert client.get("/v1/ready").status_code == 503 and store.tries == tries  # no load
         store.up = True
+        deadline = time.monotonic() + 30  # the first retry comes after FIRST_RETRY_S
+        while startup.pending and time.monotonic() < deadline:
+            time.sleep(0.05)
         ready = client.get("/v1/ready")
         assert ready.status_code == 200 and ready.json()["counts"]["Matter"] == 7
     assert not startup.pending
 
 
-def test_auto_does_not_overwrite_a_shared_catalog(mini_path: Path, mini_catalog: Catalog) -> None:
-    shared = MemoryStore(mini_catalog)
-    startup = prepare_startup(Settings(data=mini_path))
-    startup.backend = Backend.NEO4J  # the policy that matters for a shared backend
-    shared_before = shared.stats()
-    startup.catalog = Catalog()  # would empty the store if it were loaded
+def test_retries_back_off_until_the_load_goes_in(mini_path: Path) -> None:
+    store = _DownThenUp()
+    backend = _shared(store)
+    startup = prepare_startup(Settings(data=mini_path), backend)
+    delays: list[float] = []
+
+    async def sleep(delay: float) -> None:
+        delays.append(delay)
+        store.up = len(delays) == 4
+
+    asyncio.run(startup.retry_until_loaded(backend, first_delay_s=1.0, sleep=sleep))
+    assert delays == [1.0, 2.0, 4.0, 8.0] and not startup.pending
+    assert backend.holds_catalog() and startup.attempts == 4
+
+
+def test_auto_does_not_overwrite_a_shared_catalog(mini_catalog: Catalog) -> None:
+    shared = _shared(MemoryStore(mini_catalog))
+    before = shared.catalog.stats()
+    startup = StartupLoad(LoadPolicy.AUTO, Catalog(), pending=True)  # would empty the store
     startup.attempt(shared)
-    assert shared.stats() == shared_before and not startup.pending
+    assert shared.catalog.stats() == before and not startup.pending
 
 
-def test_never_loads_nothing_for_neo4j(mini_path: Path) -> None:
-    startup = prepare_startup(
-        Settings(data=mini_path, backend=Backend.NEO4J, load_on_start=LoadPolicy.NEVER)
-    )
-    assert startup.catalog is None and not startup.pending
+def test_an_embedded_backend_always_loads(mini_path: Path) -> None:
+    settings = Settings(data=mini_path, load_on_start=LoadPolicy.NEVER)
+    startup = prepare_startup(settings, embedded_backend())
+    assert startup.catalog is not None and startup.pending
+
+
+def test_never_loads_nothing_into_a_shared_backend(mini_path: Path) -> None:
+    settings = Settings(data=mini_path, load_on_start=LoadPolicy.NEVER)
+    startup = prepare_startup(settings, _shared(MemoryStore()))
+    assert startup.catalog is None and startup.pending is False
 
 
 def test_a_broken_catalog_stops_the_start(mini_copy: Path) -> None:
     (mini_copy / "matters.csv").write_text("id\n", encoding="utf-8")
     with pytest.raises(CatalogError):
-        prepare_startup(Settings(data=mini_copy))
+        prepare_startup(Settings(data=mini_copy), embedded_backend())
 
 
 @pytest.mark.parametrize(

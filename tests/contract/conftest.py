@@ -14,34 +14,39 @@ from pathlib import Path
 import pytest
 
 from api.settings import shipped_catalog
-from graph.memory import MemoryStore
 from graph.model import Catalog
 from graph.store import GraphStore
+from graph.stores.factory import BackendConfig, embedded_backend, open_backend
 from loaders import load_catalog
 
 MINI = Path(__file__).parents[1] / "fixtures" / "mini"
 BACKENDS = ["memory", "neo4j"]
 
 
+def neo4j_config() -> BackendConfig:
+    """The test server's Neo4j backend (CHAINKG_TEST_NEO4J_*)."""
+    return BackendConfig(
+        kind="neo4j",
+        neo4j_uri=os.environ["CHAINKG_TEST_NEO4J_URI"],
+        neo4j_user=os.environ.get("CHAINKG_TEST_NEO4J_USER", "neo4j"),
+        neo4j_password=os.environ.get("CHAINKG_TEST_NEO4J_PASSWORD", "chainkg-dev-pw"),
+        neo4j_database=os.environ.get("CHAINKG_TEST_NEO4J_DATABASE", "neo4j"),
+    )
+
+
 class _Neo4jHolder:
-    """One Neo4j store for the session; reloads only when a test asks for another catalog."""
+    """One Neo4j backend for the session; reloads only when a test asks for another catalog."""
 
     def __init__(self) -> None:
-        from graph.neo4j_store import Neo4jStore, wait_until_ready
-
-        self.store = Neo4jStore(
-            os.environ["CHAINKG_TEST_NEO4J_URI"],
-            os.environ.get("CHAINKG_TEST_NEO4J_USER", "neo4j"),
-            os.environ.get("CHAINKG_TEST_NEO4J_PASSWORD", "chainkg-dev-pw"),
-            database=os.environ.get("CHAINKG_TEST_NEO4J_DATABASE", "neo4j"),
-        )
-        wait_until_ready(self.store, timeout=30)
+        self.backend = open_backend(neo4j_config())
+        self.backend.wait_until_ready(timeout=30)
+        self.store = self.backend.catalog
         self.loaded: str | None = None
 
     def with_catalog(self, key: str, catalog: Catalog) -> GraphStore:
         if self.loaded != key:
             self.loaded = None
-            self.store.replace_catalog(catalog)
+            self.backend.load(catalog)
             self.loaded = key
         return self.store
 
@@ -54,7 +59,7 @@ def neo4j_holder() -> Iterator[_Neo4jHolder]:
         pytest.skip("Neo4j not configured (set CHAINKG_TEST_NEO4J_URI, see README)")
     holder = _Neo4jHolder()
     yield holder
-    holder.store.close()
+    holder.backend.close()
 
 
 @pytest.fixture(scope="session")
@@ -69,7 +74,7 @@ def mini() -> Catalog:
 
 def _store(request: pytest.FixtureRequest, key: str, catalog: Catalog) -> GraphStore:
     if request.param == "memory":
-        return MemoryStore(catalog)
+        return embedded_backend(catalog).catalog
     holder: _Neo4jHolder = request.getfixturevalue("neo4j_holder")
     return holder.with_catalog(key, catalog)
 

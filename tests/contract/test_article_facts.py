@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import Settings
 from graph.store import GraphStore
+from graph.stores.factory import Backend
 
 Json = dict[str, Any]
 
@@ -55,7 +56,8 @@ OUTCOMES = [
 @pytest.fixture
 def http(shipped_backend: GraphStore) -> Iterator[TestClient]:
     """The running app over the shipped catalog on each backend (memory, Neo4j)."""
-    with TestClient(create_app(Settings(), store=shipped_backend)) as client:
+    backend = Backend("under test", shipped_backend, shared=True)
+    with TestClient(create_app(Settings(), backend=backend)) as client:
         yield client
 
 

@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
-from neo4j import RoutingControl
 
-from graph.cypher import SEARCH_LABELS
 from graph.errors import LoadInProgress
 from graph.model import Catalog
-from graph.neo4j_store import Neo4jStore
-from graph.schema import catalog_edges, catalog_nodes
 from graph.store import GraphStore
+from graph.stores.neo4j.catalog import Neo4jStore
+from graph.stores.neo4j.cypher import SEARCH_LABELS
+from graph.tables import catalog_edges, catalog_nodes
 
 COOKBOOK = Path(__file__).parents[2] / "docs" / "cypher-cookbook.md"
 MIN_QUERIES = 14
@@ -215,11 +214,8 @@ RETURN s.gen AS gen, s.rows AS rows,
 
 
 def _read(store: Neo4jStore, query: str) -> Rows:
-    # The store has no public "run this Cypher" method, by design; the test may use its driver.
-    result = store._driver.execute_query(
-        query, database_=store.database, routing_=RoutingControl.READ
-    )
-    return [record.data() for record in result.records]
+    # The store has no "run this Cypher" method, by design; the test uses its executor.
+    return [record.data() for record in store.executor.run_read(query)]
 
 
 def _served_gen(store: Neo4jStore, rows: int) -> int | None:

@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Backend, Settings
+from api.settings import BackendKind, Settings
 from graph.model import Catalog
-from graph.neo4j_store import wait_until_ready
+from graph.stores.factory import Backend
 
 BODY = {"industry": "nev", "stage": "nev.construction", "scenario": "kaigong"}
 
@@ -32,8 +32,9 @@ def control() -> list[str]:
 
 @pytest.fixture
 def client(neo4j_holder: object, mini: Catalog) -> Iterator[TestClient]:
-    store = neo4j_holder.with_catalog("mini", mini)  # type: ignore[attr-defined]
-    app = create_app(Settings(backend=Backend.NEO4J), store=store)
+    neo4j_holder.with_catalog("mini", mini)  # type: ignore[attr-defined]
+    backend: Backend = neo4j_holder.backend  # type: ignore[attr-defined]
+    app = create_app(Settings(backend=BackendKind.NEO4J), backend=backend)
     with TestClient(app) as c:
         yield c
 
@@ -52,6 +53,6 @@ def test_lost_while_serving_then_resumes(client: TestClient, control: list[str])
         assert lost.status_code == 503 and lost.json()["status"] == 503
     finally:
         subprocess.run([*control, "start"], check=True)
-    wait_until_ready(client.app.state.store, timeout=60)  # type: ignore[attr-defined]
+    client.app.state.backend.wait_until_ready(timeout=60)  # type: ignore[attr-defined]
     assert client.get("/v1/ready").status_code == 200
     assert client.post("/v1/recommendations", json=BODY).json() == before

@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
-from graph import cypher, neo4j_load
 from graph.errors import BackendUnavailable, LoadInProgress
 from graph.model import Catalog, Link, Position
-from graph.neo4j_store import Neo4jStore
 from graph.planner import recommend
+from graph.stores.neo4j import cypher, loads
+from graph.stores.neo4j.catalog import Neo4jStore
+from graph.stores.neo4j.executor import Executor
 from loaders.synthetic import synth
 
 KAIGONG = Position("nev", "nev.construction", "kaigong")
@@ -29,17 +30,17 @@ def neo(neo4j_holder: Any, mini: Catalog) -> Neo4jStore:
 
 
 def _leftovers(store: Neo4jStore) -> int:
-    return int(store.execute_read(LEFTOVERS)[0]["n"])
+    return int(store.executor.run_read(LEFTOVERS)[0]["n"])
 
 
 def test_a_second_concurrent_load_is_refused(neo: Neo4jStore, mini: Catalog) -> None:
-    lease = neo.execute_write(cypher.ACQUIRE_LOAD, token="other", lease_minutes=30)[0]
+    lease = neo.executor.write(cypher.ACQUIRE_LOAD, token="other", lease_minutes=30)[0]
     assert lease["free"]  # we now hold the lease as another loader would
     try:
         with pytest.raises(LoadInProgress):
             neo.replace_catalog(mini)
     finally:
-        neo.execute_write(cypher.RELEASE_LOAD, token="other")
+        neo.executor.write(cypher.RELEASE_LOAD, token="other")
     assert [m.id for m in recommend(neo, KAIGONG).matters] == ["ghxk", "rfsp", "sgxk"]
 
 
@@ -60,22 +61,22 @@ def test_a_load_failing_in_a_late_batch_leaves_the_served_catalog(
 def test_a_failed_cleanup_after_the_switch_keeps_the_new_catalog(
     neo: Neo4jStore, mini: Catalog, neo4j_holder: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = neo4j_load.delete_generations
+    real = loads.delete_generations
     calls: list[int | None] = []
 
-    def failing_after_switch(store: Neo4jStore, keep: int | None) -> None:
+    def failing_after_switch(x: Executor, keep: int | None) -> None:
         calls.append(keep)
         if len(calls) == 2:  # the first removes leftovers, the second the old generation
             raise BackendUnavailable("lost during cleanup")
-        real(store, keep)
+        real(x, keep)
 
-    monkeypatch.setattr(neo4j_load, "delete_generations", failing_after_switch)
+    monkeypatch.setattr(loads, "delete_generations", failing_after_switch)
     bigger = synth(mini, 2)
     neo4j_holder.loaded = None
     neo.replace_catalog(bigger)  # succeeds: the new catalog serves
     assert neo.stats()["Matter"] == len(bigger.matters)
     assert _leftovers(neo) > 0
-    monkeypatch.setattr(neo4j_load, "delete_generations", real)
+    monkeypatch.setattr(loads, "delete_generations", real)
     neo.replace_catalog(mini)  # the next load removes the leftovers
     neo4j_holder.loaded = "mini"
     assert _leftovers(neo) == 0

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from graph.memory import MemoryStore
 from graph.model import Catalog, Position
 from graph.planner import every_position, recommend
 from graph.search import search
 from graph.store import GraphStore
+from graph.stores.memory import MemoryStore
 
 QUERIES = ["施工", "许可", "营业执照", "一件事", "备案", "48小时", "汽车销售", "0002", "人"]
 
@@ -52,6 +52,22 @@ def _check_recommendations(store: GraphStore, catalog: Catalog) -> None:
             choices = [{**a, c.id: o} for a in choices for o in c.options]
         for answers in choices:
             assert recommend(store, position, answers) == recommend(oracle, position, answers)
+
+
+# Positions the planner refuses: the raw subgraphs a backend fetches for them agree too.
+ODD_POSITIONS = [
+    Position("nope", "nev.construction"),
+    Position("nev", "nope"),
+    Position("nev", "nev.construction", "nope"),
+    Position("nev", "nev.construction", "sales"),
+    Position("biomed", "nev.construction"),
+]
+
+
+def test_odd_positions_fetch_the_same_raw_subgraph(mini_backend: GraphStore, mini: Catalog) -> None:
+    oracle = MemoryStore(mini)
+    for position in ODD_POSITIONS:
+        assert mini_backend.position_subgraph(position) == oracle.position_subgraph(position)
 
 
 def test_mini_catalog_same_answers(mini_backend: GraphStore, mini: Catalog) -> None:

@@ -13,10 +13,10 @@ import pytest
 
 from graph.chain import chain_map, fold
 from graph.matrix import service_matrix
-from graph.memory import MemoryStore
 from graph.model import Catalog
 from graph.planner import every_position, recommend
 from graph.store import GraphStore
+from graph.stores.memory import MemoryStore
 from viz.chain_map import FOLD_STEPS, build_chain_map
 from viz.flowchart import layout
 from viz.layout import layered_positions

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from graph.errors import CatalogError, InvalidRequest, NotFound
-from graph.memory import MemoryStore
 from graph.model import Position
 from graph.planner import recommend
+from graph.stores.memory import MemoryStore
 from loaders import load_catalog
 
 CONSTRUCTION = Position("nev", "nev.construction")

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from api.cli import app
-from graph.memory import MemoryStore
+from cli.main import app
 from graph.model import Catalog, Position
 from graph.planner import recommend
+from graph.stores.memory import MemoryStore
 from loaders import load_catalog
 from loaders.synthetic import synth
 from loaders.writer import write_catalog

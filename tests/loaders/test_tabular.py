@@ -12,7 +12,7 @@ import pytest
 from openpyxl.utils.exceptions import InvalidFileException
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli.main import app
 from graph.errors import CatalogError
 from graph.model import Catalog
 from loaders import load_catalog

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from viz.browser import Browser, Page, available
+from tests.support.browser import CHROMIUM_ENV, Browser, ChromiumNotFound, Page, find_chromium
 from viz.page import write_page
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -26,13 +26,22 @@ def page_file(tmp_path: Path) -> Callable[[str, str], str]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    """Headless Chromium; skipped where it is missing, but a failure in CI (CI set)."""
-    if not available():
-        message = "Chromium is not installed at /usr/bin/chromium (scripts/install-browser.sh)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with Browser() as b:
+    """Headless Chromium ($CHAINKG_CHROMIUM, else on PATH).
+
+    Skipped where there is none, but a failure in CI (CI set) or when CHAINKG_CHROMIUM names a
+    binary that is not there (a setting that is wrong, not a browser that is missing).
+    """
+    executable: str | None = None
+    problem = ""
+    try:
+        executable = find_chromium()
+    except ChromiumNotFound as missing:
+        problem = str(missing)  # reported below, outside the except: no chained traceback
+    if executable is None:
+        if os.environ.get("CI") or os.environ.get(CHROMIUM_ENV):
+            pytest.fail(problem, pytrace=False)
+        pytest.skip(problem)
+    with Browser(executable) as b:
         yield b
 
 

@@ -15,8 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from graph.chain import chain_map
-from graph.memory import MemoryStore
-from viz.browser import Page
+from graph.stores.memory import MemoryStore
+from tests.support.browser import Page
 from viz.chain_map import build_chain_map, chain_map_html
 
 pytestmark = pytest.mark.browser

@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli.main import app
 from graph.chain import ChainMap, chain_map, fold
 from graph.errors import NotFound
-from graph.memory import MemoryStore
+from graph.stores.memory import MemoryStore
 from loaders import load_catalog
 from viz.chain_map import build_chain_map, chain_map_html, network, stage_positions, tooltip
 from viz.layout import layered_positions

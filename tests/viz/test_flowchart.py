@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from api.cli import app
-from graph.memory import MemoryStore
+from cli.main import app
 from graph.model import Position
 from graph.planner import Recommendation, recommend
+from graph.stores.memory import MemoryStore
 from viz.flowchart import BOX_H, flowchart_html, layout, wrap
 
 KAIGONG = Position("nev", "nev.construction", "kaigong")

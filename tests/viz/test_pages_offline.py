@@ -20,9 +20,9 @@ from pyvis.network import Network
 
 from graph.chain import chain_map
 from graph.matrix import service_matrix
-from graph.memory import MemoryStore
 from graph.model import Position
 from graph.planner import recommend
+from graph.stores.memory import MemoryStore
 from viz.chain_map import build_chain_map, chain_map_html
 from viz.flowchart import flowchart_html
 from viz.page import CJK_FONTS, vis_css, vis_js, write_page

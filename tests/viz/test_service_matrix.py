@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli.main import app
 from graph.errors import NotFound
 from graph.matrix import ServiceMatrix, service_matrix
-from graph.memory import MemoryStore
+from graph.stores.memory import MemoryStore
 from loaders import load_catalog
 from viz.service_matrix import matrix_csv, matrix_frame, matrix_html, matrix_xlsx, shade
 

@@ -1,7 +1,7 @@
 """`chainkg viz ...`: write the chain map, service matrix and flowchart pages to files.
 
-api/cli.py registers this app. Each command reads the configured backend (Neo4j with
-CHAINKG_BACKEND=neo4j) or the catalog at --data, like `chainkg recommend` (api/cli_common.py).
+cli/main.py registers this app. Each command reads the configured backend (Neo4j with
+CHAINKG_BACKEND=neo4j) or the catalog at --data, like `chainkg recommend` (cli/common.py).
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from typing import Annotated
 
 import typer
 
-from api.answers import parse_answers
-from api.cli_common import (
+from cli.common import (
     AnswersOpt,
     IndustryArg,
     ScenarioOpt,
@@ -22,6 +21,7 @@ from api.cli_common import (
     err,
     query_store,
 )
+from graph.answers import parse_answers
 from graph.matrix import service_matrix
 from graph.model import Position
 from graph.planner import recommend
@@ -57,6 +57,7 @@ def _done(path: Path) -> None:
 
 @viz_app.command("chain-map")
 def chain_map(
+    ctx: typer.Context,
     industry: IndustryOpt = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="HTML file to write.")
@@ -67,13 +68,14 @@ def chain_map(
     data: SourceOpt = None,
 ) -> None:
     """The chain map: industry → stages → scenarios → bundles → matters → departments."""
-    with query_store(data) as store:
+    with query_store(ctx, data) as store:
         html = chain_map_html(build_chain_map(store, industry, max_nodes))
     _done(write_page(_output(output, "chain-map.html"), html))
 
 
 @viz_app.command("service-matrix")
 def service_matrix_cmd(
+    ctx: typer.Context,
     industry: IndustryOpt = None,
     format: Annotated[
         MatrixFormat, typer.Option("--format", help="html page, or csv / xlsx export.")
@@ -82,7 +84,7 @@ def service_matrix_cmd(
     data: SourceOpt = None,
 ) -> None:
     """Departments by stages and bundles: how many matters each carries, leads marked."""
-    with query_store(data) as store:
+    with query_store(ctx, data) as store:
         matrix = service_matrix(store, industry)
     content: str | bytes
     if format == MatrixFormat.CSV:
@@ -96,6 +98,7 @@ def service_matrix_cmd(
 
 @viz_app.command()
 def flowchart(
+    ctx: typer.Context,
     industry: IndustryArg,
     stage: StageArg,
     scenario: ScenarioOpt = None,
@@ -106,6 +109,6 @@ def flowchart(
     data: SourceOpt = None,
 ) -> None:
     """The department path of a recommendation as a flowchart, critical path marked."""
-    with query_store(data) as store:
+    with query_store(ctx, data) as store:
         rec = recommend(store, Position(industry, stage, scenario), parse_answers(answer or []))
     _done(write_page(_output(output, "flowchart.html"), flowchart_html(rec)))

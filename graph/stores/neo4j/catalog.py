@@ -1,32 +1,22 @@
-"""The shared backend: the catalog graph in Neo4j, through the official driver.
+"""Neo4jStore: the GraphStore reads on Neo4j (Community, Enterprise, cluster or Aura).
 
-One driver per store (per process); every read runs in a read transaction so a `neo4j://`
-routing URI spreads reads over a cluster; `database=` is always passed. Catalogs are stored as
-generations (graph/neo4j_load.py): each read statement serves the current one, or the one a
-pinned view was bound to.
+Every statement goes through one Executor (graph/stores/neo4j/executor.py). Catalogs are stored
+as generations (loads.py): each read statement serves the current one, or the one a pinned
+view was bound to; a pinned view passes that generation to every call it makes.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
-import time
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
 import neo4j
-from neo4j import GraphDatabase, RoutingControl
-from neo4j.exceptions import (
-    DriverError,
-    Neo4jError,
-)
 
-from graph import cypher
-from graph.errors import BackendUnavailable, NotFound
+from graph.errors import NotFound
 from graph.model import (
     Bundle,
     BundleDetail,
-    BundleKind,
     Catalog,
     CentreDetail,
     Condition,
@@ -47,30 +37,25 @@ from graph.model import (
     ServiceCentre,
     Stage,
     StageDetail,
-    StageKind,
 )
-from graph.neo4j_load import LoadTimes, ProgressFn, load_generation
-from graph.schema import LABELS, RELATIONSHIPS
-from graph.scope import resolve_position
 from graph.search import matter_search_text
+from graph.store import LoadReport
+from graph.stores.neo4j import cypher
+from graph.stores.neo4j.executor import Executor
+from graph.stores.neo4j.loads import ProgressFn, load_generation
+from graph.tables import LABELS, RELATIONSHIPS, TABLES, from_properties
 
 log = logging.getLogger("chainkg.neo4j")
 T = TypeVar("T")
 
 
+_TABLE_OF_RECORD = {t.record: t for t in TABLES if t.is_entity}
+
+
 def _record(cls: type[T], props: dict[str, Any]) -> T:
-    """Rebuild a model record from node properties (the inverse of schema.node_properties)."""
-    fields = cls.__dataclass_fields__  # type: ignore[attr-defined]
-    values: dict[str, Any] = {name: props.get(name) for name in fields}
-    if cls is Stage:
-        values["kind"] = StageKind(values["kind"])
-    elif cls is Bundle:
-        values["kind"] = BundleKind(values["kind"])
-    elif cls is Condition:
-        values["options"] = tuple(values["options"] or ())
-    elif cls is Matter:
-        values["fee"] = float(values["fee"] or 0)
-    return cls(**values)
+    """Rebuild a model record from node properties (graph.tables.from_properties)."""
+    record: T = from_properties(_TABLE_OF_RECORD[cls], props)
+    return record
 
 
 def _sorted(records: Iterable[T]) -> list[T]:
@@ -79,91 +64,34 @@ def _sorted(records: Iterable[T]) -> list[T]:
 
 
 class Neo4jStore:
-    """GraphStore on Neo4j 5 (Community, Enterprise, cluster or Aura)."""
+    """GraphStore on Neo4j 5 over one Executor."""
 
-    def __init__(self, uri: str, user: str, password: str, *, database: str = "neo4j") -> None:
-        self.uri = uri
-        self.database = database
-        # Short timeouts: an API request must fail fast with 503 when Neo4j is down, not hang.
-        try:
-            self._driver = GraphDatabase.driver(
-                uri,
-                auth=(user, password),
-                connection_timeout=3.0,
-                connection_acquisition_timeout=5.0,
-                max_transaction_retry_time=1.0,
-                liveness_check_timeout=30.0,
-            )
-        except (DriverError, ValueError, ImportError) as exc:  # a bad URI scheme or option
-            raise BackendUnavailable(f"cannot use Neo4j URI '{uri}': {exc}") from exc
-        self._schema_ready = False
-        self._gen: int | None = None  # set on pinned views
-        self._owns_driver = True
-        self.switch_grace_s = 2.0
-        self.last_load: LoadTimes | None = None
+    def __init__(self, executor: Executor, *, switch_grace_s: float = 2.0) -> None:
+        self._x = executor
+        self.switch_grace_s = switch_grace_s
+
+    @property
+    def executor(self) -> Executor:
+        return self._x
 
     def close(self) -> None:
-        if self._owns_driver:
-            self._driver.close()
+        self._x.close()
 
-    # --- plumbing ----------------------------------------------------------------------------
     def pinned(self) -> Neo4jStore:
         """A view reading the generation served now for its whole life (multi-statement reads)."""
-        rows = self.execute_read(cypher.SERVED_GEN)
-        view = copy.copy(self)
-        view._gen = rows[0]["gen"] if rows else None
-        view._owns_driver = False
-        return view
-
-    def _read(self, statement: str, /, **params: Any) -> list[neo4j.Record]:
-        return self.execute_read(statement, gen=self._gen, **params)
-
-    def execute_read(self, statement: str, /, **params: Any) -> list[neo4j.Record]:
-        return self._execute(statement, params, RoutingControl.READ)
-
-    def execute_write(self, statement: str, /, **params: Any) -> list[neo4j.Record]:
-        return self._execute(statement, params, RoutingControl.WRITE)
-
-    def run_auto_commit(self, statement: str, /, **params: Any) -> None:
-        """For `CALL ... IN TRANSACTIONS`, which needs an auto-commit transaction."""
-        try:
-            with self._driver.session(database=self.database) as session:
-                session.run(statement, params).consume()
-        except (Neo4jError, DriverError, OSError) as exc:
-            raise BackendUnavailable(f"Neo4j at {self.uri}: {exc}") from exc
-
-    def _execute(
-        self, statement: str, params: dict[str, Any], routing: RoutingControl
-    ) -> list[neo4j.Record]:
-        try:
-            records, _, _ = self._driver.execute_query(
-                statement, params, database_=self.database, routing_=routing
-            )
-        except (Neo4jError, DriverError, OSError) as exc:
-            # Unreachable, refused, misconfigured (unknown database, bad credentials): the
-            # backend cannot serve; the API answers 503 with this detail.
-            raise BackendUnavailable(f"Neo4j at {self.uri}: {exc}") from exc
-        return list(records)
-
-    def ensure_schema(self) -> None:
-        """Uniqueness constraints on every label's id and the CJK full-text index."""
-        if self._schema_ready:
-            return
-        found = self.execute_read(cypher.FULLTEXT_FIELDS, name=cypher.FULLTEXT_INDEX)
-        if found and sorted(found[0]["properties"]) != sorted(cypher.SEARCH_FIELDS):
-            # An index from an older chainkg searches other fields: rebuild it.
-            self.execute_write(cypher.DROP_FULLTEXT)
-        for statement in [*cypher.constraints(), cypher.fulltext_index()]:
-            self.execute_write(statement)
-        self._schema_ready = True
+        if self._x.gen is not None:
+            return self
+        return Neo4jStore(self._x.pinned(), switch_grace_s=self.switch_grace_s)
 
     def ping(self) -> None:
-        self.execute_read(cypher.PING)
+        self._x.ping()
 
-    # --- writing -----------------------------------------------------------------------------
-    def replace_catalog(self, catalog: Catalog, progress: ProgressFn | None = None) -> None:
-        """Load `catalog` as a new generation and switch to it atomically (graph.neo4j_load)."""
-        self.last_load = load_generation(self, catalog, progress, self.switch_grace_s)
+    def replace_catalog(self, catalog: Catalog, progress: ProgressFn | None = None) -> LoadReport:
+        """Load `catalog` as a new generation and switch to it atomically (loads.py)."""
+        return load_generation(self._x, catalog, progress, self.switch_grace_s)
+
+    def _read(self, statement: str, /, **params: Any) -> list[neo4j.Record]:
+        return self._x.read(statement, **params)
 
     # --- reading -----------------------------------------------------------------------------
     def stats(self) -> dict[str, int]:
@@ -306,23 +234,16 @@ class Neo4jStore:
             stage=position.stage,
             scenario=position.scenario,
         )
-        if not rows:  # no catalog loaded yet
-            raise NotFound("industry", position.industry)
+        if not rows:  # no catalog loaded yet: an empty subgraph
+            return PositionSubgraph.empty()
         r = rows[0]
-        industries = {position.industry: _record(Industry, r["industry"])} if r["industry"] else {}
-        stages = {position.stage: _record(Stage, r["stage"])} if r["stage"] else {}
-        industry, stage, _ = resolve_position(
-            position,
-            industries=industries,
-            stages=stages,
-            scenario_exists=lambda _: bool(r["scenario_exists"]),
-            stage_scenarios=lambda _: sorted(r["under"]),
-        )
         matters = {m.id: m for m in _sorted(_record(Matter, x) for x in r["matters"])}
         prerequisites = sorted({(a, b): n for a, b, n in r["prerequisites"]}.items())
         return PositionSubgraph(
-            industry=industry,
-            stage=stage,
+            industry=_record(Industry, r["industry"]) if r["industry"] else None,
+            stage=_record(Stage, r["stage"]) if r["stage"] else None,
+            stage_scenarios=sorted(r["under"]),
+            scenario_known=bool(r["scenario_exists"]),
             scenarios=_sorted(_record(Scenario, x) for x in r["scenarios"]),
             bundles=_sorted(_record(Bundle, x) for x in r["bundles"]),
             matters=matters,
@@ -370,16 +291,3 @@ class Neo4jStore:
 
 def _links(pairs: list[list[str]]) -> list[Link]:
     return [Link(a, b, "") for a, b in sorted({(p[0], p[1]) for p in pairs})]
-
-
-def wait_until_ready(store: Neo4jStore, timeout: float = 60.0) -> None:
-    """Block until Neo4j answers (scripts and tests); raise BackendUnavailable on timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            store.ping()
-            return
-        except BackendUnavailable:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)

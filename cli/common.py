@@ -1,9 +1,10 @@
-"""What `chainkg` (api/cli.py) and `chainkg viz` (api/cli_viz.py) share: the consoles, the common
-options, error reporting, and the store a query command reads.
+"""What `chainkg` (cli/main.py) and `chainkg viz` (cli/viz.py) share: the consoles, the common
+options, error reporting, and the backend a query command reads.
 
-A query command (recommend, search, viz ...) reads the configured backend: with
-CHAINKG_BACKEND=neo4j and no `--data`, whatever Neo4j serves (nothing is loaded); otherwise the
-catalog at `--data`, CHAINKG_DATA or the shipped one, loaded into an embedded store.
+A query command (recommend, search, viz ...) reads the configured backend: a shared one (Neo4j)
+serves what was loaded into it, so without `--data` nothing is loaded; an embedded one gets the
+catalog at `--data`, CHAINKG_DATA or the shipped one. With `--data` the catalog there is read
+into an embedded backend whatever is configured.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -20,10 +21,11 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from api.settings import Backend, Settings, get_settings
+from api.settings import Settings, get_settings
 from graph.errors import CatalogError, ChainKGError
-from graph.memory import MemoryStore
+from graph.model import Catalog
 from graph.store import GraphStore
+from graph.stores.factory import Backend, embedded_backend, open_backend
 from loaders import load_catalog
 
 out = Console()  # data
@@ -85,32 +87,48 @@ def emit_json(payload: Any) -> None:
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
 
 
-def load_memory_store(path: Path) -> MemoryStore:
-    """The catalog at `path` in an embedded store; its problems printed and exit 1 if invalid."""
+def read_catalog(path: Path) -> Catalog:
+    """The catalog at `path`; its problems printed and exit 1 if it is invalid."""
     try:
-        return MemoryStore(load_catalog(path))
+        return load_catalog(path)
     except CatalogError as exc:
         print_problems(exc, path)
         raise typer.Exit(1) from None
 
 
-def close_store(store: object) -> None:
-    close = getattr(store, "close", None)
-    if close is not None:
-        close()
+# How a command opens the configured backend. `chainkg` uses open_backend; a test passes its
+# own opener as the typer context object (`runner.invoke(app, args, obj=opener)`).
+BackendOpener = Callable[[Settings], Backend]
 
 
-def open_query_store(data: Path | None, settings: Settings | None = None) -> GraphStore:
-    """The store a query command reads (see the module doc); the caller closes it."""
-    settings = settings or get_settings()
-    if data is None and settings.backend == Backend.NEO4J:
-        from api.app import open_configured_store
+def _open_configured(settings: Settings) -> Backend:
+    return open_backend(settings.backend_config())
 
+
+def open_configured(ctx: typer.Context, settings: Settings, failure: str = "") -> Backend:
+    """The configured backend, nothing loaded; an unusable configuration is one red line
+    (`failure` first)."""
+    injected = ctx.find_root().obj
+    opener: BackendOpener = injected if callable(injected) else _open_configured
+    try:
+        return opener(settings)
+    except (ChainKGError, ValueError) as exc:
+        fail(f"{failure}{exc}")
+
+
+def open_query_backend(ctx: typer.Context, data: Path | None) -> Backend:
+    """The backend a query command reads (see the module doc); the caller closes it."""
+    if data is not None:
+        return embedded_backend(read_catalog(data))
+    settings = get_settings()
+    backend = open_configured(ctx, settings)
+    if not backend.shared:
         try:
-            return open_configured_store(settings)
-        except ChainKGError as exc:
-            fail(exc)
-    return load_memory_store(data if data is not None else settings.catalog_path())
+            backend.load(read_catalog(settings.catalog_path()))
+        except BaseException:
+            backend.close()
+            raise
+    return backend
 
 
 @contextmanager
@@ -127,14 +145,15 @@ def quiet_driver() -> Iterator[None]:
 
 
 @contextmanager
-def query_store(data: Path | None) -> Iterator[GraphStore]:
-    """`open_query_store` for a `with` block: closed at its end; a ChainKGError raised inside
-    (an unknown id, Neo4j unreachable ...) becomes one red line on stderr and exit 1."""
+def query_store(ctx: typer.Context, data: Path | None) -> Iterator[GraphStore]:
+    """The catalog store of `open_query_backend` for a `with` block: closed at its end; a
+    ChainKGError raised inside (an unknown id, Neo4j unreachable ...) becomes one red line on
+    stderr and exit 1."""
     with quiet_driver():
-        store = open_query_store(data)
+        backend = open_query_backend(ctx, data)
         try:
-            yield store
+            yield backend.catalog
         except ChainKGError as exc:
             fail(exc)
         finally:
-            close_store(store)
+            backend.close()

@@ -5,6 +5,11 @@ port is opened and no websocket library is needed. The network is off: every req
 makes is intercepted (Fetch domain) and failed unless it is file:, data:, blob: or loopback, and
 host resolution is mapped to nothing. Each page records console errors, uncaught exceptions,
 every request URL and the requests it blocked.
+
+Chromium is the binary named by the environment variable CHAINKG_CHROMIUM if it is set,
+otherwise the first of chromium, chromium-browser, google-chrome, google-chrome-stable on PATH
+(scripts/install-browser.sh installs Debian's). This is test, bench and screenshot tooling: it
+lives under tests/ and is not shipped in the wheel.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ENV = "CHAINKG_CHROMIUM"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 LOCAL_SCHEMES = {"file", "data", "blob", "about", "chrome", "devtools"}
 LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
 FLAGS = (
@@ -51,6 +57,42 @@ FLAGS = (
 
 class BrowserError(RuntimeError):
     """Chromium failed, timed out or answered a command with an error."""
+
+
+class ChromiumNotFound(BrowserError):
+    """No Chromium binary: CHAINKG_CHROMIUM is unusable, or unset and none is on PATH."""
+
+
+def find_chromium() -> str:
+    """The Chromium binary to run: $CHAINKG_CHROMIUM if set, otherwise the first one on PATH."""
+    configured = os.environ.get(CHROMIUM_ENV)
+    if configured:
+        found = shutil.which(configured)
+        if found is None:
+            raise ChromiumNotFound(
+                f"{CHROMIUM_ENV}={configured} is not an executable Chromium binary: point "
+                f"{CHROMIUM_ENV} at one, or unset it to look on PATH for "
+                f"{', '.join(CHROMIUM_NAMES)} (scripts/install-browser.sh installs Chromium)"
+            )
+        return found
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found is not None:
+            return found
+    raise ChromiumNotFound(
+        f"Chromium not found: {CHROMIUM_ENV} is not set and none of {', '.join(CHROMIUM_NAMES)} "
+        f"is on PATH. Set {CHROMIUM_ENV} to the path of a Chromium binary, or run "
+        "scripts/install-browser.sh"
+    )
+
+
+def available() -> bool:
+    """Whether a Chromium binary can be found (see find_chromium)."""
+    try:
+        find_chromium()
+    except ChromiumNotFound:
+        return False
+    return True
 
 
 def is_local(url: str) -> bool:
@@ -189,16 +231,21 @@ class Page:
 
 
 class Browser:
-    """A headless Chromium process; use as a context manager."""
+    """A headless Chromium process; use as a context manager.
 
-    def __init__(self, executable: str = CHROMIUM, timeout: float = 30.0) -> None:
-        self.executable = executable
+    `executable` defaults to find_chromium() (CHAINKG_CHROMIUM, else PATH); ChromiumNotFound
+    when there is none.
+    """
+
+    def __init__(self, executable: str | None = None, timeout: float = 30.0) -> None:
+        self.executable = executable or find_chromium()
         self.timeout = timeout
         self.pages: dict[str, Page] = {}
         self._next_id = 0
         self._waiting: set[int] = set()
         self._replies: dict[int, dict[str, Any]] = {}
         self._buffer = b""
+        self._closed = False
         self._profile = tempfile.mkdtemp(prefix="chainkg-chromium-")
         # Chromium reads commands on fd 3 and writes on fd 4; bash moves our pipe ends there
         # (they sit above 9 so the moves cannot clobber each other; dash cannot name such fds).
@@ -207,23 +254,31 @@ class Browser:
         moves = f"3<&{to_child_r} 4>&{from_child_w} {to_child_r}<&- {from_child_w}>&-"
         shell = f'exec "$0" "$@" {moves}'
         self._log = open(Path(self._profile) / "chromium.log", "wb")  # noqa: SIM115
-        self._process = subprocess.Popen(
-            [
-                "/bin/bash",
-                "-c",
-                shell,
-                executable,
-                *FLAGS,
-                f"--user-data-dir={self._profile}",
-                "about:blank",
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=self._log,
-            pass_fds=(to_child_r, from_child_w),
-        )
-        os.close(to_child_r)
-        os.close(from_child_w)
+        try:
+            self._process = subprocess.Popen(
+                [
+                    "/bin/bash",
+                    "-c",
+                    shell,
+                    self.executable,
+                    *FLAGS,
+                    f"--user-data-dir={self._profile}",
+                    "about:blank",
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=self._log,
+                pass_fds=(to_child_r, from_child_w),
+            )
+        except BaseException:
+            for fd in (self._to_child, self._from_child):
+                os.close(fd)
+            self._log.close()
+            shutil.rmtree(self._profile, ignore_errors=True)
+            raise
+        finally:
+            os.close(to_child_r)
+            os.close(from_child_w)
         try:
             self.send("Target.setDiscoverTargets", {"discover": False})
         except BrowserError:
@@ -284,12 +339,15 @@ class Browser:
         """Send a command and wait for its reply, handling events meanwhile."""
         message_id = self.post(method, params, session)
         self._waiting.add(message_id)
-        deadline = time.monotonic() + self.timeout
-        while message_id not in self._replies:
-            if time.monotonic() > deadline:
-                raise BrowserError(f"{method}: no reply in {self.timeout} s")
-            self.pump(0.05)
-        self._waiting.discard(message_id)
+        try:
+            deadline = time.monotonic() + self.timeout
+            while message_id not in self._replies:
+                if time.monotonic() > deadline:
+                    raise BrowserError(f"{method}: no reply in {self.timeout} s")
+                self.pump(0.05)
+        finally:
+            # Given up on (timeout, Chromium gone): a late reply is then dropped by pump.
+            self._waiting.discard(message_id)
         reply = self._replies.pop(message_id)
         if "error" in reply:
             raise BrowserError(f"{method}: {reply['error'].get('message')}")
@@ -323,6 +381,10 @@ class Browser:
                 page.on_event(message["method"], message.get("params", {}))
 
     def close(self) -> None:
+        """Stop Chromium and remove its profile; closing again does nothing."""
+        if self._closed:
+            return  # the fds may since have been reused: never close them twice
+        self._closed = True
         if self._process.poll() is None:
             with contextlib.suppress(BrowserError, OSError):
                 self.post("Browser.close")
@@ -349,8 +411,3 @@ def _high_pipe() -> tuple[int, int]:
 def _exception_text(details: dict[str, Any]) -> str:
     exception = details.get("exception", {})
     return str(exception.get("description") or details.get("text", "exception"))
-
-
-def available(executable: str = CHROMIUM) -> bool:
-    """Whether the Chromium binary is installed here."""
-    return os.access(executable, os.X_OK)

@@ -20,19 +20,15 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from neo4j.exceptions import DriverError, Neo4jError
-
-from graph import cypher
 from graph.errors import BackendUnavailable, ChainKGError, LoadInProgress
 from graph.model import Catalog
-from graph.schema import LABELS, catalog_edges, catalog_nodes, node_properties
 from graph.search import matter_keywords
-
-if TYPE_CHECKING:
-    from graph.neo4j_store import Neo4jStore
+from graph.store import LoadReport
+from graph.stores.neo4j import cypher
+from graph.stores.neo4j.executor import DRIVER_ERRORS, Executor
+from graph.tables import LABELS, catalog_edges, catalog_nodes, to_properties
 
 log = logging.getLogger("chainkg.neo4j")
 BATCH = 10_000
@@ -40,62 +36,66 @@ LEASE_MINUTES = 30
 ProgressFn = Callable[[int, int], None]  # (rows done, rows total)
 
 
-@dataclass(frozen=True, slots=True)
-class LoadTimes:
-    """How long a load took until the new catalog served, and the cleanup after it."""
-
-    rows: int
-    to_serving_s: float
-    cleanup_s: float
+def ensure_schema(x: Executor) -> None:
+    """Uniqueness constraints on every label's (gen, id), indexes, and the CJK full-text index."""
+    if x.schema_ready:
+        return
+    found = x.run_read(cypher.FULLTEXT_FIELDS, name=cypher.FULLTEXT_INDEX)
+    if found and sorted(found[0]["properties"]) != sorted(cypher.SEARCH_FIELDS):
+        # An index from an older chainkg searches other fields: rebuild it.
+        x.write(cypher.DROP_FULLTEXT)
+    for statement in [*cypher.constraints(), cypher.fulltext_index()]:
+        x.write(statement)
+    x.schema_ready = True
 
 
 def load_generation(
-    store: Neo4jStore, catalog: Catalog, progress: ProgressFn | None, grace_s: float
-) -> LoadTimes:
+    x: Executor, catalog: Catalog, progress: ProgressFn | None, grace_s: float
+) -> LoadReport:
     """Load `catalog` into `store` as a new generation and switch to it (see module doc).
 
     Raises:
         LoadInProgress: another process holds the load lease.
         BackendUnavailable: Neo4j is unreachable or refused the load; nothing served changed.
     """
-    store.ensure_schema()
+    ensure_schema(x)
     started = time.perf_counter()
     token = uuid.uuid4().hex
-    lease = store.execute_write(cypher.ACQUIRE_LOAD, token=token, lease_minutes=LEASE_MINUTES)[0]
+    lease = x.write(cypher.ACQUIRE_LOAD, token=token, lease_minutes=LEASE_MINUTES)[0]
     if not lease["free"]:
         raise LoadInProgress(f"another catalog load is in progress (since {lease['since']})")
     current: int | None = lease["gen"]
     new = (current or 0) + 1
     try:
-        delete_generations(store, keep=current)  # leftovers of an interrupted load
-        rows = _write_generation(store, catalog, new, token, progress)
-        if not store.execute_write(cypher.SWITCH_GEN, gen=new, rows=rows, token=token):
+        delete_generations(x, keep=current)  # leftovers of an interrupted load
+        rows = _write_generation(x, catalog, new, token, progress)
+        if not x.write(cypher.SWITCH_GEN, gen=new, rows=rows, token=token):
             raise LoadInProgress("the load lease was lost before the switch")
     except BaseException as exc:
-        _delete_quietly(store, keep=current)
-        _release(store, token)
-        if isinstance(exc, Neo4jError | DriverError):
+        _delete_quietly(x, keep=current)
+        _release(x, token)
+        if isinstance(exc, DRIVER_ERRORS):
             raise BackendUnavailable(f"Neo4j refused the load: {exc}") from exc
         raise
     serving = time.perf_counter()
     try:
         time.sleep(grace_s)  # statements that read the old generation a moment ago finish
-        delete_generations(store, keep=new)
-        store.execute_read(cypher.AWAIT_INDEXES)
-    except (ChainKGError, Neo4jError, DriverError, OSError) as exc:
+        delete_generations(x, keep=new)
+        x.run_read(cypher.AWAIT_INDEXES)
+    except (ChainKGError, *DRIVER_ERRORS) as exc:
         log.warning("the new catalog serves; removing the old one failed (next load will): %s", exc)
     finally:
-        _release(store, token)
-    return LoadTimes(rows, serving - started, time.perf_counter() - serving)
+        _release(x, token)
+    return LoadReport(rows, serving - started, time.perf_counter() - serving)
 
 
 def _write_generation(
-    store: Neo4jStore, catalog: Catalog, gen: int, token: str, progress: ProgressFn | None
+    x: Executor, catalog: Catalog, gen: int, token: str, progress: ProgressFn | None
 ) -> int:
     nodes: dict[str, list[dict[str, Any]]] = defaultdict(list)
     keywords = matter_keywords(catalog)
     for label, record_id, record in catalog_nodes(catalog):
-        props = node_properties(record)
+        props = to_properties(record)
         if label == "Matter" and keywords[record_id]:
             props["keywords"] = keywords[record_id]  # searched, like the memory backend
         nodes[label].append(props)
@@ -110,32 +110,32 @@ def _write_generation(
     done = 0
     for statement, rows in work:
         for batch in _batches(rows):
-            if not store.execute_write(cypher.RENEW_LOAD, token=token):
+            if not x.write(cypher.RENEW_LOAD, token=token):
                 raise LoadInProgress("the load lease was lost during the load")
-            store.execute_write(statement, rows=batch, gen=gen)
+            x.write(statement, rows=batch, gen=gen)
             done += len(batch)
             if progress:
                 progress(done, total)
     return total
 
 
-def delete_generations(store: Neo4jStore, keep: int | None) -> None:
+def delete_generations(x: Executor, keep: int | None) -> None:
     """Remove every generation but `keep` (None: all), in batched auto-commit transactions."""
     for label in LABELS:
-        store.run_auto_commit(cypher.delete_generations(label), keep=keep)
+        x.auto_commit(cypher.delete_generations(label), keep=keep)
 
 
-def _delete_quietly(store: Neo4jStore, keep: int | None) -> None:
+def _delete_quietly(x: Executor, keep: int | None) -> None:
     try:
-        delete_generations(store, keep=keep)
-    except (ChainKGError, Neo4jError, DriverError, OSError):
+        delete_generations(x, keep=keep)
+    except (ChainKGError, *DRIVER_ERRORS):
         log.warning("could not remove a half-written catalog generation (the next load will)")
 
 
-def _release(store: Neo4jStore, token: str) -> None:
+def _release(x: Executor, token: str) -> None:
     try:
-        store.execute_write(cypher.RELEASE_LOAD, token=token)
-    except (ChainKGError, Neo4jError, DriverError, OSError):
+        x.write(cypher.RELEASE_LOAD, token=token)
+    except (ChainKGError, *DRIVER_ERRORS):
         log.warning("could not release the load lease; it expires by itself")
 
 

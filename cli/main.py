@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api.answers import parse_answers
-from api.cli_common import (
+from api.settings import BackendKind, get_settings
+from cli.common import (
     AnswersOpt,
     CatalogOpt,
     IndustryArg,
@@ -21,22 +21,22 @@ from api.cli_common import (
     SourceOpt,
     StageArg,
     catalog_path,
-    close_store,
     emit_json,
     err,
     fail,
+    open_configured,
     out,
     print_problems,
     query_store,
     quiet_driver,
+    read_catalog,
 )
-from api.cli_viz import viz_app
-from api.settings import Backend, get_settings
+from cli.viz import viz_app
+from graph.answers import parse_answers
 from graph.errors import CatalogError, ChainKGError, InvalidRequest
 from graph.model import Position
 from graph.planner import Recommendation, recommend
 from graph.search import search as run_search
-from graph.store import GraphStore
 from loaders import load_catalog
 
 app = typer.Typer(
@@ -48,39 +48,43 @@ app = typer.Typer(
 
 @app.command()
 def serve(
+    ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Bind address (CHAINKG_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (CHAINKG_PORT).")] = None,
     data: CatalogOpt = None,
 ) -> None:
     """Serve the HTTP API over the configured backend (default: embedded, shipped catalog).
 
-    The catalog to load at start is validated first, so a broken one stops here. The application
-    opens the backend when it starts and closes it when it stops; a start-up load that Neo4j
-    could not take then is retried on /v1/ready.
+    The catalog to load at start is validated first, so a broken one stops here. A start-up
+    load that the backend cannot take yet is retried in the background (/v1/ready says so).
     """
     import uvicorn
 
-    from api.app import create_app, prepare_startup
+    from api.app import create_app
+    from api.startup import prepare_startup
 
     settings = get_settings()
     if data is not None:
         settings = settings.model_copy(update={"data": data})
+    backend = open_configured(ctx, settings)
     try:
-        startup = prepare_startup(settings)
+        startup = prepare_startup(settings, backend)
     except CatalogError as exc:
+        backend.close()
         print_problems(exc, settings.catalog_path())
         raise typer.Exit(1) from None
     logging.getLogger("chainkg").setLevel(settings.log_level.upper())
     bind_host, bind_port = host or settings.host, port or settings.port
-    err.print(f"chainkg: {settings.backend} backend, http://{bind_host}:{bind_port}/v1/docs")
-    # No store of our own: one passed to create_app would be neither closed at shutdown nor
-    # given the start-up load again when /v1/ready finds the backend back.
-    uvicorn.run(
-        create_app(settings, startup=startup),
-        host=bind_host,
-        port=bind_port,
-        log_level=settings.log_level,
-    )
+    err.print(f"chainkg: {backend.name} backend, http://{bind_host}:{bind_port}/v1/docs")
+    try:
+        uvicorn.run(
+            create_app(settings, backend=backend, startup=startup),
+            host=bind_host,
+            port=bind_port,
+            log_level=settings.log_level,
+        )
+    finally:
+        backend.close()
 
 
 @app.command()
@@ -116,6 +120,7 @@ def check(
 
 @app.command(name="recommend")
 def recommend_cmd(
+    ctx: typer.Context,
     industry: IndustryArg,
     stage: StageArg,
     scenario: ScenarioOpt = None,
@@ -131,7 +136,7 @@ def recommend_cmd(
         answers = parse_answers(answer or [])
     except InvalidRequest as exc:
         fail(f"--{exc}", code=2)
-    with query_store(data) as store:
+    with query_store(ctx, data) as store:
         rec = recommend(store, Position(industry, stage, scenario), answers)
     if as_json:
         emit_json(dataclasses.asdict(rec))
@@ -203,6 +208,7 @@ def _render_questions(rec: Recommendation) -> None:
 
 @app.command()
 def search(
+    ctx: typer.Context,
     text: Annotated[str, typer.Argument(help="Chinese text, e.g. 施工.")],
     limit: Annotated[int, typer.Option(help="Most results.")] = 20,
     data: SourceOpt = None,
@@ -212,7 +218,7 @@ def search(
 
     Reads the configured backend (Neo4j with CHAINKG_BACKEND=neo4j), or the catalog at --data.
     """
-    with query_store(data) as store:
+    with query_store(ctx, data) as store:
         hits = run_search(store, text, limit=limit)
     if as_json:
         emit_json([dataclasses.asdict(h) for h in hits])
@@ -227,37 +233,32 @@ def search(
 
 @app.command()
 def load(
+    ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="Catalog folder of CSVs or an .xlsx workbook.")],
     backend: Annotated[
-        Backend | None, typer.Option(help="memory or neo4j (default: CHAINKG_BACKEND).")
+        BackendKind | None, typer.Option(help="memory or neo4j (default: CHAINKG_BACKEND).")
     ] = None,
 ) -> None:
     """Validate a catalog and load it into the configured backend, replacing the one there (atomic).
 
-    Neo4j keeps what is loaded; the memory backend lives in each serving process (it loads
-    CHAINKG_DATA at start), so `--backend memory` is a dry run that times validation and graph
-    building and keeps nothing.
+    A shared backend (Neo4j) keeps what is loaded; an embedded one (memory) lives in each
+    serving process (it loads CHAINKG_DATA at start), so there this is a dry run that times
+    validation and graph building and keeps nothing.
     """
     import time
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from api.app import open_configured_store
-
     settings = get_settings()
     if backend is not None:
         settings = settings.model_copy(update={"backend": backend})
     started = time.perf_counter()
-    try:
-        catalog = load_catalog(path)
-    except CatalogError as exc:
-        print_problems(exc, path)
-        raise typer.Exit(1) from None
+    catalog = read_catalog(path)
     read_s = time.perf_counter() - started
     rows = catalog.total_rows()
-    store: GraphStore | None = None
+    failure = "load failed, the previous catalog is unchanged: "
+    target = open_configured(ctx, settings, failure)
     try:
-        store = open_configured_store(settings)
         with (
             quiet_driver(),
             Progress(
@@ -271,34 +272,24 @@ def load(
             ) as bar,
         ):
             task = bar.add_task("load", total=rows)
-            started = time.perf_counter()
-            store.replace_catalog(
-                catalog, progress=lambda done, _: bar.update(task, completed=done)
-            )
+            report = target.load(catalog, progress=lambda done, _: bar.update(task, completed=done))
             bar.update(task, completed=rows)
-            load_s = time.perf_counter() - started
     except ChainKGError as exc:
-        fail(f"load failed, the previous catalog is unchanged: {exc}")
+        fail(f"{failure}{exc}")
     finally:
-        if store is not None:
-            close_store(store)
-    last = getattr(store, "last_load", None)
-    if last is not None:
+        target.close()
+    speed = f"{rows / max(report.to_serving_s, 1e-9):,.0f} rows/s"
+    if target.shared:
         message = (
-            f"loaded {rows} rows into neo4j: serving after {last.to_serving_s:.2f} s "
-            f"({rows / max(last.to_serving_s, 1e-9):,.0f} rows/s), old catalog removed in "
-            f"{last.cleanup_s:.2f} s more; reading and validation {read_s:.2f} s"
-        )
-    elif settings.backend == Backend.MEMORY:
-        message = (
-            f"dry run (the memory backend keeps nothing; a serving process loads CHAINKG_DATA "
-            f"at start): built {rows} rows in {load_s:.2f} s "
-            f"({rows / max(load_s, 1e-9):,.0f} rows/s; reading and validation {read_s:.2f} s)"
+            f"loaded {rows} rows into {target.name}: serving after {report.to_serving_s:.2f} s "
+            f"({speed}), old catalog removed in {report.cleanup_s:.2f} s more; reading and "
+            f"validation {read_s:.2f} s"
         )
     else:
         message = (
-            f"loaded {rows} rows into {settings.backend} in {load_s:.2f} s "
-            f"({rows / max(load_s, 1e-9):,.0f} rows/s; reading and validation {read_s:.2f} s)"
+            f"dry run (the {target.name} backend keeps nothing; a serving process loads "
+            f"CHAINKG_DATA at start): built {rows} rows in {report.to_serving_s:.2f} s "
+            f"({speed}; reading and validation {read_s:.2f} s)"
         )
     err.print(message, highlight=False)
 
@@ -314,11 +305,7 @@ def synth(
     from loaders.writer import write_catalog
 
     path = catalog_path(data)
-    try:
-        base = load_catalog(path)
-    except CatalogError as exc:
-        print_problems(exc, path)
-        raise typer.Exit(1) from None
+    base = read_catalog(path)
     rows = write_catalog(make(base, scale), out_dir)
     err.print(f"wrote {rows} rows ({scale}x {path}) to {out_dir}")
 

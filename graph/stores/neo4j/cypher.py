@@ -11,7 +11,7 @@ At rest only one generation exists, so planners may query the graph without `gen
 
 from __future__ import annotations
 
-from graph.schema import LABELS, RELATIONSHIPS
+from graph.tables import LABELS, RELATIONSHIPS
 
 STATE_LABEL = "ChainKGState"
 FULLTEXT_INDEX = "chainkg_search"
@@ -239,8 +239,9 @@ ORDER BY c.id
 """
 )
 
-# Everything the planner needs for one position, in one round trip. The position is resolved
-# in Python (graph.scope) from `industry`, `stage`, `under` and `scenario_exists`.
+# The raw neighbourhood of one position (graph.model.PositionSubgraph), in one round trip: the
+# scenario the position names, or every scenario under its stage when it names none. It
+# decides nothing: the planner (graph.planner.resolve) checks the position and picks.
 POSITION_SUBGRAPH = (
     _G
     + """
@@ -251,9 +252,8 @@ WITH g, i, st,
      $scenario IS NOT NULL AND EXISTS { MATCH (:Scenario {gen: g, id: $scenario}) }
        AS scenario_exists
 WITH g, i, st, under, scenario_exists,
-     CASE WHEN $scenario IS NULL THEN under
-          WHEN $scenario IN under THEN [$scenario] ELSE [] END AS chosen
-OPTIONAL MATCH (s:Scenario {gen: g}) WHERE s.id IN chosen
+     CASE WHEN $scenario IS NULL THEN under ELSE [$scenario] END AS fetched
+OPTIONAL MATCH (s:Scenario {gen: g}) WHERE s.id IN fetched
 WITH g, i, st, under, scenario_exists, collect(s) AS scenarios
 WITH g, i, st, under, scenario_exists, scenarios,
      reduce(a = [], s IN scenarios | a + [(s)-[r:NEEDS]->(m:Matter) | [s.id, m.id]]) AS sm,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,9 +31,9 @@ from graph.model import (
     Stage,
     StageDetail,
 )
-from graph.schema import catalog_edges, catalog_nodes
-from graph.scope import resolve_position
 from graph.search import searchable_records
+from graph.store import LoadReport
+from graph.tables import catalog_edges, catalog_nodes
 
 Node = tuple[str, str]  # (label, id)
 
@@ -44,6 +45,7 @@ class _Snapshot:
     catalog: Catalog
     graph: nx.MultiDiGraph
     searchable: list[SearchHit]
+    effects: dict[str, list[ConditionEffect]]  # by condition id, so a fetch never scans all
 
     def out(self, node: Node, rel: str) -> list[str]:
         """Ids of the targets of `rel` edges leaving `node`, sorted."""
@@ -81,20 +83,26 @@ class MemoryStore:
     """GraphStore over networkx; replace_catalog swaps one reference, so reads never mix."""
 
     def __init__(self, catalog: Catalog | None = None) -> None:
-        self._snap = _Snapshot(Catalog(), nx.MultiDiGraph(), [])
+        self._snap = _Snapshot(Catalog(), nx.MultiDiGraph(), [], {})
         if catalog is not None:
             self.replace_catalog(catalog)
 
     # --- writing -----------------------------------------------------------------------------
     def replace_catalog(
         self, catalog: Catalog, progress: Callable[[int, int], None] | None = None
-    ) -> None:
-        snapshot = _Snapshot(catalog, build_graph(catalog), searchable_records(catalog))
+    ) -> LoadReport:
+        started = time.perf_counter()
+        effects: dict[str, list[ConditionEffect]] = {}
+        for e in catalog.condition_effects:
+            effects.setdefault(e.condition_id, []).append(e)
+        snapshot = _Snapshot(catalog, build_graph(catalog), searchable_records(catalog), effects)
         self._snap = snapshot  # a single reference assignment: atomic for readers
         if progress:
             progress(catalog.total_rows(), catalog.total_rows())
+        return LoadReport(catalog.total_rows(), time.perf_counter() - started, 0.0)
 
     def pinned(self) -> MemoryStore:
+        """A view on the snapshot served now; every call of the view reads that snapshot."""
         view = MemoryStore()
         view._snap = self._snap  # snapshots are immutable: the view keeps this one
         return view
@@ -240,13 +248,9 @@ class MemoryStore:
     def position_subgraph(self, position: Position) -> PositionSubgraph:
         snap = self._snap
         cat = snap.catalog
-        industry, stage, scenario_ids = resolve_position(
-            position,
-            industries=cat.industries,
-            stages=cat.stages,
-            scenario_exists=lambda s: s in cat.scenarios,
-            stage_scenarios=lambda st: snap.out(("Stage", st), "HAS_SCENARIO"),
-        )
+        under = snap.out(("Stage", position.stage), "HAS_SCENARIO")
+        named = position.scenario
+        scenario_ids = under if named is None else ([named] if named in cat.scenarios else [])
         scenario_matters = [
             Link(s, m, "") for s in scenario_ids for m in snap.out(("Scenario", s), "NEEDS")
         ]
@@ -257,14 +261,10 @@ class MemoryStore:
         bundle_matters = [
             Link(b, m, "") for b in bundle_ids for m in snap.out(("Bundle", b), "INCLUDES")
         ]
-        scenario_set = set(scenario_ids)
-        conditions: list[Condition] = sorted(
-            (c for c in cat.conditions.values() if c.scenario_id in scenario_set),
-            key=lambda c: c.id,
-        )
-        condition_ids = {c.id for c in conditions}
+        condition_ids = sorted({c for s in scenario_ids for c in snap.out(("Scenario", s), "ASKS")})
+        conditions: list[Condition] = [cat.conditions[c] for c in condition_ids]
         effects: list[ConditionEffect] = sorted(
-            (e for e in cat.condition_effects if e.condition_id in condition_ids),
+            (e for c in condition_ids for e in snap.effects.get(c, ())),
             key=lambda e: (e.condition_id, e.option, e.target_kind, e.target_id),
         )
         matter_ids = (
@@ -288,8 +288,10 @@ class MemoryStore:
         }
         matters: dict[str, Matter] = {m: cat.matters[m] for m in sorted(matter_ids)}
         return PositionSubgraph(
-            industry=industry,
-            stage=stage,
+            industry=cat.industries.get(position.industry),
+            stage=cat.stages.get(position.stage),
+            stage_scenarios=under,
+            scenario_known=named is not None and named in cat.scenarios,
             scenarios=[cat.scenarios[s] for s in scenario_ids],
             bundles=[cat.bundles[b] for b in bundle_ids],
             matters=matters,

@@ -14,16 +14,15 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-import api.app
-from api.cli import app
-from api.cli_common import close_store
-from api.settings import Backend, Settings, get_settings
+from api.settings import BackendKind, Settings, get_settings
 from bench.common import free_port
+from cli.main import app
 from graph.errors import BackendUnavailable, LoadInProgress
-from graph.memory import MemoryStore
 from graph.model import Catalog
 from graph.search import search as run_search
-from graph.store import GraphStore
+from graph.store import LoadReport
+from graph.stores.factory import Backend, open_backend
+from graph.stores.memory import MemoryStore
 
 runner = CliRunner()
 
@@ -146,22 +145,27 @@ def configure(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
     get_settings.cache_clear()
 
 
+class Opener:
+    """Opens a shared backend serving `catalog` for the CLI (passed as its context object) and
+    keeps what it opened."""
+
+    def __init__(self, catalog: Catalog, store: type[ServedStore] | None = None) -> None:
+        self.catalog = catalog
+        self.store = store or ServedStore
+        self.opened: list[ServedStore] = []
+
+    def __call__(self, settings: Settings) -> Backend:
+        assert settings.backend == BackendKind.NEO4J
+        self.opened.append(self.store(self.catalog))
+        return Backend("neo4j", self.opened[-1], shared=True)
+
+
 @pytest.fixture
-def neo4j_served(
-    configure: Callable[..., None], monkeypatch: pytest.MonkeyPatch, mini_catalog: Catalog
-) -> list[ServedStore]:
-    """CHAINKG_BACKEND=neo4j with a store serving the mini catalog; CHAINKG_DATA names nothing,
-    so a command that reads local CSVs instead fails."""
+def neo4j_served(configure: Callable[..., None], mini_catalog: Catalog) -> Opener:
+    """CHAINKG_BACKEND=neo4j with a backend serving the mini catalog; CHAINKG_DATA names
+    nothing, so a command that reads local CSVs instead fails."""
     configure(backend="neo4j", data="/nonexistent/catalog")
-    opened: list[ServedStore] = []
-
-    def open_configured_store(settings: Settings) -> GraphStore:
-        assert settings.backend == Backend.NEO4J
-        opened.append(ServedStore(mini_catalog))
-        return opened[-1]
-
-    monkeypatch.setattr(api.app, "open_configured_store", open_configured_store)
-    return opened
+    return Opener(mini_catalog)
 
 
 QUERIES = {
@@ -175,12 +179,12 @@ QUERIES = {
 
 @pytest.mark.parametrize("command", sorted(QUERIES))
 def test_queries_read_the_configured_neo4j_backend_and_close_it(
-    neo4j_served: list[ServedStore], command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    neo4j_served: Opener, command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)  # viz pages land here
-    result = runner.invoke(app, QUERIES[command])
+    result = runner.invoke(app, QUERIES[command], obj=neo4j_served)
     assert result.exit_code == 0, result.output
-    assert len(neo4j_served) == 1 and neo4j_served[0].closed
+    assert len(neo4j_served.opened) == 1 and neo4j_served.opened[0].closed
     if command == "recommend":
         assert "汽车销售一件事" in result.stdout
     if command == "search":
@@ -189,35 +193,36 @@ def test_queries_read_the_configured_neo4j_backend_and_close_it(
 
 @pytest.mark.parametrize("command", sorted(QUERIES))
 def test_data_reads_that_catalog_whatever_the_backend(
-    neo4j_served: list[ServedStore],
+    neo4j_served: Opener,
     command: str,
     mini_path: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    result = runner.invoke(app, [*QUERIES[command], "--data", str(mini_path)])
+    result = runner.invoke(app, [*QUERIES[command], "--data", str(mini_path)], obj=neo4j_served)
     assert result.exit_code == 0, result.output
-    assert neo4j_served == []  # Neo4j was not even opened
+    assert neo4j_served.opened == []  # Neo4j was not even opened
 
 
-def test_memory_backend_reads_chainkg_data(
-    configure: Callable[..., None], mini_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_an_embedded_backend_reads_chainkg_data(
+    configure: Callable[..., None], mini_path: Path
 ) -> None:
     configure(backend="memory", data=str(mini_path))
-    monkeypatch.setattr(api.app, "open_configured_store", None)  # never called
     result = runner.invoke(app, ["search", "施工", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)[0]["id"] == "sgxk"
 
 
 def test_an_error_of_the_backend_is_one_line_and_the_store_is_closed(
-    neo4j_served: list[ServedStore],
+    neo4j_served: Opener,
 ) -> None:
-    result = runner.invoke(app, ["recommend", "--industry", "nev", "--stage", "nope"])
+    result = runner.invoke(
+        app, ["recommend", "--industry", "nev", "--stage", "nope"], obj=neo4j_served
+    )
     assert result.exit_code == 1
     assert result.stderr == "stage 'nope' not found\n" and result.stdout == ""
-    assert neo4j_served[0].closed
+    assert neo4j_served.opened[0].closed
 
 
 @pytest.mark.parametrize("command", ["recommend", "search", "chain-map"])
@@ -252,24 +257,18 @@ def test_serve_closes_the_backend_it_opened_and_loads_at_start(
 ) -> None:
     import uvicorn
 
-    configure(data=str(mini_path))
-    opened: list[ServedStore] = []
-
-    def open_configured_store(settings: Settings) -> GraphStore:
-        opened.append(ServedStore(Catalog()))
-        return opened[-1]
+    configure(backend="neo4j", data=str(mini_path), load_on_start="always")
+    opener = Opener(Catalog())
 
     def run(app: FastAPI, **_: object) -> None:
         with TestClient(app) as client:  # start-up and shutdown, as uvicorn runs them
             assert client.get("/v1/ready").json()["counts"]["Matter"] == 7
-            assert not opened[0].closed
-        assert opened[0].closed
+        assert not opener.opened[0].closed  # serve closes it after uvicorn returns
 
-    monkeypatch.setattr(api.app, "open_configured_store", open_configured_store)
     monkeypatch.setattr(uvicorn, "run", run)
-    result = runner.invoke(app, ["serve", "--port", "1"])
+    result = runner.invoke(app, ["serve", "--port", "1"], obj=opener)
     assert result.exit_code == 0, result.output
-    assert len(opened) == 1 and opened[0].closed
+    assert len(opener.opened) == 1 and opener.opened[0].closed
 
 
 def test_serve_refuses_a_broken_catalog_before_serving(
@@ -315,10 +314,10 @@ def test_load_a_broken_catalog_prints_every_error_and_exits_1(
 class _RefusingStore(ServedStore):
     def replace_catalog(
         self, catalog: Catalog, progress: Callable[[int, int], None] | None = None
-    ) -> None:
+    ) -> LoadReport:
         if catalog.total_rows():  # the constructor's empty catalog goes in
             raise LoadInProgress("another catalog load is in progress (since 10:00)")
-        super().replace_catalog(catalog, progress)
+        return super().replace_catalog(catalog, progress)
 
 
 @pytest.mark.parametrize("failure", ["opening", "loading"])
@@ -329,22 +328,20 @@ def test_load_failures_are_one_line_and_keep_the_previous_catalog(
     failure: str,
 ) -> None:
     configure()
-    opened: list[ServedStore] = []
+    opener = Opener(Catalog(), _RefusingStore)
 
-    def open_configured_store(settings: Settings) -> GraphStore:
+    def open_or_fail(settings: Settings) -> Backend:
         if failure == "opening":
             raise BackendUnavailable("Neo4j at bolt://db:7687: connection refused")
-        opened.append(_RefusingStore(Catalog()))
-        return opened[-1]
+        return opener(settings)
 
-    monkeypatch.setattr(api.app, "open_configured_store", open_configured_store)
-    result = runner.invoke(app, ["load", str(mini_path), "--backend", "neo4j"])
+    result = runner.invoke(app, ["load", str(mini_path), "--backend", "neo4j"], obj=open_or_fail)
     assert result.exit_code == 1
     assert isinstance(result.exception, SystemExit)
     [line] = result.stderr.splitlines()
     assert line.startswith("load failed, the previous catalog is unchanged: ")
     assert ("connection refused" if failure == "opening" else "in progress") in line
-    assert all(store.closed for store in opened)
+    assert all(store.closed for store in opener.opened)
 
 
 @pytest.mark.neo4j
@@ -362,11 +359,11 @@ def test_search_reads_what_a_real_neo4j_serves(configure: Callable[..., None]) -
         neo4j_password=os.environ.get("CHAINKG_TEST_NEO4J_PASSWORD", "chainkg-dev-pw"),
         neo4j_database=os.environ.get("CHAINKG_TEST_NEO4J_DATABASE", "neo4j"),
     )
-    store = api.app.open_configured_store(get_settings())
+    backend = open_backend(get_settings().backend_config())
     try:
-        expected = [dataclasses.asdict(h) for h in run_search(store, "许可", limit=5)]
+        expected = [dataclasses.asdict(h) for h in run_search(backend.catalog, "许可", limit=5)]
     finally:
-        close_store(store)
+        backend.close()
     result = runner.invoke(app, ["search", "许可", "--limit", "5", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == json.loads(json.dumps(expected, ensure_ascii=False))

@@ -1,0 +1,1 @@
+"""Test support code shared by the tests, bench/ and scripts/ (not shipped in the wheel)."""
