@@ -189,9 +189,13 @@ def resolve(sub: PositionSubgraph, position: Position) -> Scope:
     else:
         covered = {position.scenario}
     bundle_ids = {link.b for link in sub.scenario_bundles if link.a in covered}
-    conditions = [c for c in sub.conditions if c.scenario_id in covered]
+    # Sorted here, not trusted from the store: the answer never depends on fetch order.
+    conditions = sorted((c for c in sub.conditions if c.scenario_id in covered), key=lambda c: c.id)
     asked = {c.id for c in conditions}
-    effects = [e for e in sub.condition_effects if e.condition_id in asked]
+    effects = sorted(
+        (e for e in sub.condition_effects if e.condition_id in asked),
+        key=lambda e: (e.condition_id, e.option, e.target_kind, e.target_id),
+    )
     reasons: dict[str, list[str]] = {}
     for link in sub.scenario_matters:
         if link.a in covered:
@@ -203,7 +207,7 @@ def resolve(sub: PositionSubgraph, position: Position) -> Scope:
     return Scope(
         industry=industry,
         stage=stage,
-        scenarios=[s for s in sub.scenarios if s.id in covered],
+        scenarios=sorted((s for s in sub.scenarios if s.id in covered), key=lambda s: s.id),
         bundles=sorted((b for b in sub.bundles if b.id in bundle_ids), key=lambda b: b.id),
         conditions=conditions,
         effects=effects,
@@ -270,9 +274,10 @@ def plan(sub: PositionSubgraph, position: Position, answers: dict[str, str]) -> 
         if link.a not in chosen_set:
             continue
         if link.b in chosen_set:
-            requires[link.a].append(link.b)
-        else:
-            held.setdefault(link.b, []).append(link.a)
+            if link.b not in requires[link.a]:
+                requires[link.a].append(link.b)
+        elif link.a not in held.setdefault(link.b, []):
+            held[link.b].append(link.a)
 
     phase_of = _phases(chosen, requires)
     finish, critical = _critical_path(chosen, requires, sub.matters)

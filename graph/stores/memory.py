@@ -84,6 +84,7 @@ class MemoryStore:
 
     def __init__(self, catalog: Catalog | None = None) -> None:
         self._snap = _Snapshot(Catalog(), nx.MultiDiGraph(), [], {})
+        self._is_view = False
         if catalog is not None:
             self.replace_catalog(catalog)
 
@@ -103,7 +104,10 @@ class MemoryStore:
 
     def pinned(self) -> MemoryStore:
         """A view on the snapshot served now; every call of the view reads that snapshot."""
+        if self._is_view:
+            return self
         view = MemoryStore()
+        view._is_view = True
         view._snap = self._snap  # snapshots are immutable: the view keeps this one
         return view
 

@@ -9,6 +9,7 @@ import pytest
 from graph.errors import CatalogError, InvalidRequest, NotFound
 from graph.model import Position
 from graph.planner import recommend
+from graph.stores.factory import Backend
 from graph.stores.memory import MemoryStore
 from loaders import load_catalog
 
@@ -127,14 +128,20 @@ def test_inconsistent_requests(
     assert caught.value.field == field
 
 
-def test_a_failed_load_leaves_the_previous_catalog_serving(
-    mini_store: MemoryStore, mini_copy: Path
+def test_a_catalog_refused_by_the_loader_never_reaches_the_backend(
+    mini_embedded: Backend, mini_copy: Path
 ) -> None:
     with (mini_copy / "prerequisites.csv").open("a", encoding="utf-8") as f:
-        f.write("ghxk,jgba,x\n")
+        f.write("ghxk,jgba,x\n")  # a cycle: ghxk -> jgba -> sgxk -> ghxk
+    last = mini_embedded.last_load
     with pytest.raises(CatalogError):
-        mini_store.replace_catalog(load_catalog(mini_copy))
-    assert [m.id for m in recommend(mini_store, KAIGONG).matters] == ["ghxk", "rfsp", "sgxk"]
+        mini_embedded.load(load_catalog(mini_copy))
+    assert mini_embedded.last_load is last
+    assert [m.id for m in recommend(mini_embedded.catalog, KAIGONG).matters] == [
+        "ghxk",
+        "rfsp",
+        "sgxk",
+    ]
 
 
 def test_an_unchosen_condition_matter_required_by_a_chosen_one_is_held(mini_copy: Path) -> None:
