@@ -124,10 +124,9 @@ def test_cypher_lives_in_one_module() -> None:
     assert offenders == []
 
 
-@pytest.mark.parametrize("module", sorted(MODULES))
+# `__main__` modules run their command when imported.
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if not m.endswith("__main__")))
 def test_every_module_imports_alone_in_a_fresh_interpreter(module: str) -> None:
-    if module.endswith("__main__"):
-        pytest.skip("runs the command when imported")
     done = subprocess.run(
         [sys.executable, "-c", f"import {module}"], cwd=ROOT, capture_output=True, text=True
     )
