@@ -27,6 +27,28 @@ class BundleKind(StrEnum):
     ONE_CATEGORY = "one_category"  # 一类事
 
 
+class LifeEvent(StrEnum):
+    """What kind of life event a scenario is; a stage-wide plan covers only NONE scenarios."""
+
+    NONE = ""  # the stage's own business: every enterprise at the stage meets it
+    FOUNDING = "founding"  # 开办
+    CHANGE = "change"  # 变更
+    CLOSING = "closing"  # 注销
+    OCCASIONAL = "occasional"  # when it happens: 信用修复, 上市核查, 破产 ...
+
+
+class BundleMode(StrEnum):
+    """How a bundle's matters are handled; every mode but NONE is one synchronised step."""
+
+    NONE = ""  # one window and one set of materials, each matter on its own time
+    PARALLEL = "parallel"  # 并联审批
+    JOINT_REVIEW = "joint_review"  # 联合审查
+    JOINT_ACCEPTANCE = "joint_acceptance"  # 联合验收
+
+
+# The four national stages of 工程建设项目审批 (国办发〔2019〕11号), in order.
+APPROVAL_STAGES = ("立项用地规划许可", "工程建设许可", "施工许可", "竣工验收")
+
 MATTER_TYPES = (
     "行政许可",
     "行政确认",
@@ -63,6 +85,7 @@ class Scenario:
     name: str
     description: str
     source: str
+    life_event: LifeEvent = LifeEvent.NONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +110,14 @@ class Matter:
     online: bool
     fee: float
     source: str
+    approval_stage: str = ""  # one of APPROVAL_STAGES for engineering matters
+    party: str = ""  # who files it when not the applicant (e.g. 施工企业): never on the applicant
+    excluded_days: int = 0  # periods the law excludes from the decision limit (working days)
+    excluded_kind: str = ""  # what they are: 技术审评, 公示, 专家评审, 现场检查, 听证 ...
+    calendar_days: int = 0  # a calendar window the matter must run (e.g. 出让 notice + listing)
+    baseline_visits: int | None = None  # visits before the zone's integration (None: `visits`)
+    commitment: bool = False  # 告知承诺制: a signed commitment replaces proofs, decided at once
+    deferrable: bool = False  # 容缺受理: accepted while a minor material follows later
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +125,10 @@ class Material:
     id: str
     name: str
     source: str
+    shared: bool = False  # the government already holds it (电子证照, shared data): 免提交
+    commitment: bool = False  # may be replaced by a signed commitment (告知承诺)
+    deferrable: bool = False  # may follow after acceptance (容缺受理)
+    basis: str = ""  # the rule behind shared/commitment/deferrable
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +141,8 @@ class Bundle:
     industry_id: str | None
     description: str
     source: str
+    mode: BundleMode = BundleMode.NONE
+    promised_days: int | None = None  # the bundle's own promised limit for a joint step
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +152,7 @@ class Condition:
     scenario_id: str
     options: tuple[str, ...]
     source: str
+    default: str = ""  # the option of the typical enterprise, assumed until answered
 
 
 @dataclass(frozen=True, slots=True)

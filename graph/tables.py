@@ -17,16 +17,19 @@ from enum import Enum
 from typing import Any, Literal
 
 from graph.model import (
+    APPROVAL_STAGES,
     LEVELS,
     MATTER_TYPES,
     Bundle,
     BundleKind,
+    BundleMode,
     Catalog,
     Condition,
     ConditionEffect,
     Department,
     Guide,
     Industry,
+    LifeEvent,
     Link,
     Material,
     Matter,
@@ -149,7 +152,13 @@ TABLES: tuple[Table, ...] = (
         "scenarios",
         "scenario",
         Scenario,
-        (_id(), Column("name"), _DESCRIPTION, _SOURCE),
+        (
+            _id(),
+            Column("name"),
+            _DESCRIPTION,
+            Column("life_event", "choice", required=False, enum=LifeEvent),
+            _SOURCE,
+        ),
         label="Scenario",
         must_exist=True,
     ),
@@ -177,12 +186,34 @@ TABLES: tuple[Table, ...] = (
             Column("visits", "int"),
             Column("online", "bool"),
             Column("fee", "decimal"),
+            Column("approval_stage", "choice", required=False, choices=APPROVAL_STAGES),
+            Column("party", required=False),
+            Column("excluded_days", "int", required=False),
+            Column("excluded_kind", required=False),
+            Column("calendar_days", "int", required=False),
+            Column("baseline_visits", "int", required=False),
+            Column("commitment", "bool", required=False),
+            Column("deferrable", "bool", required=False),
             _SOURCE,
         ),
         label="Matter",
         must_exist=True,
     ),
-    Table("materials", "material", Material, (_id(), Column("name"), _SOURCE), label="Material"),
+    Table(
+        "materials",
+        "material",
+        Material,
+        (
+            _id(),
+            Column("name"),
+            Column("shared", "bool", required=False),
+            Column("commitment", "bool", required=False),
+            Column("deferrable", "bool", required=False),
+            Column("basis", required=False),
+            _SOURCE,
+        ),
+        label="Material",
+    ),
     Table(
         "bundles",
         "bundle",
@@ -195,6 +226,8 @@ TABLES: tuple[Table, ...] = (
             _id("family_id", "bundles", required=False, edge=Edge("PART_OF")),
             _id("industry_id", "industries", required=False),
             _DESCRIPTION,
+            Column("mode", "choice", required=False, enum=BundleMode),
+            Column("promised_days", "int", required=False),
             _SOURCE,
         ),
         label="Bundle",
@@ -208,6 +241,7 @@ TABLES: tuple[Table, ...] = (
             Column("question"),
             _id("scenario_id", "scenarios", edge=Edge("ASKS", reverse=True)),
             Column("options", "options"),
+            Column("default", required=False),
             _SOURCE,
         ),
         label="Condition",
@@ -404,6 +438,8 @@ def from_properties(table: Table, props: Mapping[str, Any]) -> Any:
     values: dict[str, Any] = {}
     for column in table.columns:
         value = props.get(column.name)
+        if value is None and not column.required and column.type != "id":
+            continue  # not stored: the record's default
         if column.enum is not None:
             value = column.enum(value)
         elif column.type == "options":

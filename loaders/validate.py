@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import re
@@ -256,7 +257,10 @@ def _parse_row(row: _Row, table: Table) -> tuple[dict[str, Any], set[str]]:
     """Every cell of `row` parsed, and the columns whose cell was refused."""
     values: dict[str, Any] = {}
     failed: set[str] = set()
+    defaults = _defaulted(table)
     for column in table.columns:
+        if column.name in defaults and not row.cells.get(column.name, ""):
+            continue  # an optional cell left empty: the record's default
         before = len(row.problems)
         values[column.name] = _parse(row, column)
         if len(row.problems) > before:
@@ -264,8 +268,26 @@ def _parse_row(row: _Row, table: Table) -> tuple[dict[str, Any], set[str]]:
     return values, failed
 
 
+def _defaulted(table: Table) -> set[str]:
+    """The optional columns whose record field has a default (an empty cell takes it)."""
+    if not dataclasses.is_dataclass(table.record):
+        return set()
+    return {
+        f.name
+        for f in dataclasses.fields(table.record)
+        if f.default is not dataclasses.MISSING and not table.column(f.name).required
+    }
+
+
 def _no_rule(row: _Row, values: dict[str, Any], failed: set[str]) -> None:
     return None
+
+
+def _condition_rule(row: _Row, values: dict[str, Any], failed: set[str]) -> None:
+    """A condition's default is one of its options."""
+    default, options = values.get("default", ""), values["options"]
+    if default and "options" not in failed and default not in options:
+        row.fail("default", f"'{default}' is not one of the options {'|'.join(options)}")
 
 
 def _stage_rule(row: _Row, values: dict[str, Any], failed: set[str]) -> None:
@@ -283,7 +305,7 @@ def _matter_rule(row: _Row, values: dict[str, Any], failed: set[str]) -> None:
         row.fail("promised_days", f"promised limit {promised} exceeds the legal limit {legal}")
 
 
-_RULES = {"stages": _stage_rule, "matters": _matter_rule}
+_RULES = {"stages": _stage_rule, "matters": _matter_rule, "conditions": _condition_rule}
 
 
 def _check_stages(b: _Builder) -> None:
