@@ -31,6 +31,7 @@ class ScenarioOut(Model):
     id: str
     name: str
     description: str
+    life_event: str = Field(description="founding, change, closing, occasional, or empty.")
     source: str
 
 
@@ -42,6 +43,8 @@ class BundleOut(Model):
     family_id: str | None
     industry_id: str | None
     description: str
+    mode: str = Field(description="parallel, joint_review, joint_acceptance, or empty.")
+    promised_days: int | None = Field(description="The bundle's own promised limit.")
     source: str
 
 
@@ -81,12 +84,24 @@ class MatterOut(Model):
     visits: int
     online: bool
     fee: float
+    approval_stage: str
+    party: str
+    excluded_days: int
+    excluded_kind: str
+    calendar_days: int
+    baseline_visits: int | None
+    commitment: bool
+    deferrable: bool
     source: str
 
 
 class MaterialOut(Model):
     id: str
     name: str
+    shared: bool
+    commitment: bool
+    deferrable: bool
+    basis: str
     source: str
 
 
@@ -185,16 +200,24 @@ class PlannedMatterOut(Model):
     type: str
     level: str
     department: Ref
-    time_limit_days: int = Field(description="Promised limit, working days.")
+    time_limit_days: int = Field(description="Promised decision limit, working days.")
     legal_days: int
     visits: int
     online: bool
     fee: float
     phase: int
-    requires: list[str]
+    requires: list[str] = Field(description="Statutory prerequisites inside the plan.")
     reasons: list[str] = Field(description="Why it is here: scenario:, bundle: or condition:.")
     critical: bool = Field(description="On the critical path.")
     source: str
+    approval_stage: str = Field(description="Its 工程建设项目审批 stage, or empty.")
+    step: str = Field(description="The id of its step in the department path.")
+    excluded_days: int = Field(description="Working days the law excludes from the limit.")
+    excluded_kind: str
+    calendar_days: int = Field(description="A calendar window the matter must run.")
+    elapsed_days: int = Field(description="Decision + excluded + calendar, working days.")
+    commitment: bool = Field(description="告知承诺制 applies.")
+    deferrable: bool = Field(description="容缺受理 applies.")
 
 
 class PlannedMaterialOut(Model):
@@ -202,19 +225,47 @@ class PlannedMaterialOut(Model):
     name: str
     used_by: list[str]
     added_by: list[str]
+    shared: bool = Field(description="免提交: the government already holds it.")
+    commitment: bool = Field(description="A signed commitment may replace it (告知承诺).")
+    deferrable: bool = Field(description="May follow after acceptance (容缺受理).")
+
+
+class StepOut(Model):
+    id: str = Field(description="The bundle id of a joint step, else the matter id.")
+    kind: str = Field(description="joint (a bundle handled as one step) or matter.")
+    name: str
+    mode: str = Field(description="parallel, joint_review, joint_acceptance, or empty.")
+    lead: Ref = Field(description="The lead department (牵头部门) of the step.")
+    departments: list[Ref]
+    matters: list[str]
+    days: int = Field(description="Decision time of the step, working days.")
+    elapsed_days: int
 
 
 class PhaseOut(Model):
     phase: int
     departments: list[Ref]
     matters: list[str]
-    days: int
+    days: int = Field(description="The longest step of the phase, working days.")
+    steps: list[StepOut]
+
+
+class TimeItemOut(Model):
+    matter: str
+    kind: str
+    days: int = Field(description="Working days.")
+    calendar_days: int
 
 
 class EstimateOut(Model):
-    serial_days: int
-    parallel_days: int
+    serial_days: int = Field(description="Every promised limit one after the other.")
+    parallel_days: int = Field(description="Government decision time along the path.")
     critical_path: list[str]
+    elapsed_days: int = Field(description="Expected elapsed time: decision + excluded + calendar.")
+    with_commitment_days: int = Field(
+        description="Decision time using 告知承诺制 where it applies."
+    )
+    excluded: list[TimeItemOut]
 
 
 class SavingsOut(Model):
@@ -222,8 +273,12 @@ class SavingsOut(Model):
     materials_after: int
     visits_before: int
     visits_after: int
-    steps_before: int
-    steps_after: int
+    steps_before: int = Field(description="Applications before integration: one per matter.")
+    steps_after: int = Field(description="Applications after: one per window (bundle).")
+    materials_shared: int = Field(description="免提交: held by the government, not submitted.")
+    materials_by_commitment: int = Field(description="Replaced by one 告知承诺书.")
+    days_before: int = Field(description="Every statutory limit one after the other.")
+    days_after: int = Field(description="Decision time along the integrated path.")
 
 
 class OptionEffectOut(Model):
@@ -242,12 +297,39 @@ class PendingQuestionOut(Model):
     question: str
     scenario: Ref
     options: list[QuestionOptionOut]
+    default: str | None = Field(description="The option assumed until it is answered.")
+
+
+class AssumptionOut(Model):
+    id: str
+    question: str
+    option: str = Field(description="The option the plan assumed.")
+    change: str = Field(description="Where to answer otherwise (answers.<id>).")
+
+
+class HeldPlaceOut(Model):
+    stage: Ref
+    scenario: Ref
 
 
 class HeldPrerequisiteOut(Model):
     id: str
     name: str
     required_by: list[str]
+    places: list[HeldPlaceOut] = Field(description="Where the catalog puts it.")
+
+
+class OtherPartyMatterOut(Model):
+    id: str
+    name: str
+    party: str = Field(description="Who files it (not the applicant).")
+    department: Ref
+
+
+class EventScenarioOut(Model):
+    id: str
+    name: str
+    life_event: str = Field(description="founding, change, closing or occasional.")
 
 
 class RecommendationOut(Model):
@@ -262,6 +344,15 @@ class RecommendationOut(Model):
     answers: dict[str, str]
     prerequisites_held: list[HeldPrerequisiteOut] = Field(
         description="Prerequisites outside this position: the enterprise must already hold them."
+    )
+    assumptions: list[AssumptionOut] = Field(
+        description="Questions left unanswered and the default option the plan assumed."
+    )
+    by_others: list[OtherPartyMatterOut] = Field(
+        description="Matters of the position another party files; not on the applicant."
+    )
+    other_scenarios: list[EventScenarioOut] = Field(
+        description="Life-event scenarios of the stage (开办, 变更, 注销 ...), chosen one by one."
     )
 
 

@@ -35,7 +35,8 @@ from cli.viz import viz_app
 from graph.answers import parse_answers
 from graph.errors import CatalogError, ChainKGError, InvalidRequest
 from graph.model import Position
-from graph.planner import Recommendation, recommend
+from graph.planner import recommend
+from graph.recommendation import Recommendation
 from graph.search import search as run_search
 from loaders import load_catalog
 
@@ -144,6 +145,9 @@ def recommend_cmd(
         _render_recommendation(rec)
 
 
+MODES = {"parallel": "并联审批", "joint_review": "联合审查", "joint_acceptance": "联合验收"}
+
+
 def _render_recommendation(rec: Recommendation) -> None:
     p = rec.position
     where = f"{p.industry.name} / {p.stage.name}"
@@ -152,26 +156,31 @@ def _render_recommendation(rec: Recommendation) -> None:
     if rec.bundles:
         out.print("一件事: " + "、".join(b.name for b in rec.bundles))
     if not rec.matters:
-        out.print("尚无确定的事项：本位置的事项取决于办理情形，请先回答下列问题（--answer）。")
-        _render_questions(rec)
+        if rec.pending_questions:
+            out.print("尚无确定的事项：本位置的事项取决于办理情形，请先回答下列问题（--answer）。")
+        else:
+            out.print("本位置没有需要办理的事项。")
+        _render_notes(rec)
         return
-    names = {m.id: m.name for m in rec.matters}
-    path = Table(title="部门路径 department path", show_lines=False)
-    for column in ("阶段", "部门", "事项", "承诺时限"):
+    matters = {m.id: m for m in rec.matters}
+    path = Table(title="部门路径 department path", show_lines=True)
+    for column in ("阶段", "步骤（牵头部门）", "事项 — 办理部门", "承诺时限"):
         path.add_column(column)
     for phase in rec.department_path:
-        path.add_row(
-            str(phase.phase),
-            "\n".join(d.name for d in phase.departments),
-            "\n".join(names[m] for m in phase.matters),
-            f"{phase.days} 天",
-        )
+        for step in phase.steps:
+            if step.kind == "joint":
+                label = f"{step.name}（{MODES.get(step.mode, step.mode)}）\n牵头: {step.lead.name}"
+            else:
+                label = "—"
+            # One line per matter, each with its own department (a step may span several).
+            lines = [f"{matters[m].name} — {matters[m].department.name}" for m in step.matters]
+            path.add_row(str(phase.phase), label, "\n".join(lines), f"{step.days} 天")
     out.print(path)
-    matters = Table(title="事项 matters")
+    table = Table(title="事项 matters")
     for column in ("阶段", "事项", "部门", "类型", "承诺/法定", "关键"):
-        matters.add_column(column)
+        table.add_column(column)
     for m in rec.matters:
-        matters.add_row(
+        table.add_row(
             str(m.phase),
             m.name,
             m.department.name,
@@ -179,31 +188,52 @@ def _render_recommendation(rec: Recommendation) -> None:
             f"{m.time_limit_days}/{m.legal_days}",
             "★" if m.critical else "",
         )
-    out.print(matters)
+    out.print(table)
     mats = Table(title="材料 (每项只交一次)")
     mats.add_column("材料")
     mats.add_column("用于")
+    mats.add_column("")
     for material in rec.materials:
-        mats.add_row(material.name, str(len(material.used_by)) + " 个事项")
+        flags = "免提交" if material.shared else ("可告知承诺" if material.commitment else "")
+        mats.add_row(material.name, str(len(material.used_by)) + " 个事项", flags)
     out.print(mats)
     e, s = rec.estimate, rec.savings
-    out.print(f"时限: 串联 {e.serial_days} 天, 并联 {e.parallel_days} 天")
+    out.print(
+        f"时限（工作日）: 串联 {e.serial_days} 天, 审批决定 {e.parallel_days} 天, "
+        f"预计历时 {e.elapsed_days} 天（含法定不计时段与公告期）"
+    )
+    for item in e.excluded:
+        out.print(f"  不计入审批时限: {matters[item.matter].name} {item.kind} {item.days} 天")
     out.print(
         f"材料 {s.materials_before} → {s.materials_after}, 跑动 {s.visits_before} → "
         f"{s.visits_after}, 环节 {s.steps_before} → {s.steps_after}"
     )
+    _render_notes(rec)
+
+
+def _render_notes(rec: Recommendation) -> None:
     for held in rec.prerequisites_held:
-        out.print(f"须已取得: {held.name}")
-    _render_questions(rec)
-
-
-def _render_questions(rec: Recommendation) -> None:
+        place = (
+            f"（{held.places[0].stage.name} · {held.places[0].scenario.name}）"
+            if held.places
+            else ""
+        )
+        out.print(f"须已取得: {held.name}{place}", highlight=False, markup=False)
+    for other in rec.by_others:
+        out.print(f"由他方办理: {other.name}（{other.party}，{other.department.name}）")
+    for a in rec.assumptions:
+        out.print(
+            f"假定: {a.question} → {a.option} [--answer {a.id}=…]", highlight=False, markup=False
+        )
     for q in rec.pending_questions:
         opts = " / ".join(
-            f"{o.value}" + (f" (+{'、'.join(a.name for a in o.adds)})" if o.adds else "")
+            f"{o.value}" + (f" (+{'、'.join(x.name for x in o.adds)})" if o.adds else "")
             for o in q.options
         )
         out.print(f"待答: {q.question} [--answer {q.id}=…] {opts}", highlight=False, markup=False)
+    if rec.other_scenarios:
+        names = "、".join(s.name for s in rec.other_scenarios)
+        out.print(f"另可选择的场景（--scenario）: {names}")
 
 
 @app.command()

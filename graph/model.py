@@ -244,6 +244,20 @@ class Ref:
     name: str
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class MatterPlace:
+    """Where the catalog puts a matter: a scenario under a stage that reaches it."""
+
+    matter_id: str
+    industry_id: str
+    stage_id: str
+    stage_name: str
+    stage_order: int
+    scenario_id: str
+    scenario_name: str
+    life_event: str
+
+
 @dataclass(slots=True)
 class PositionSubgraph:
     """The raw neighbourhood of a position, fetched by a store in one call; it decides nothing.
@@ -253,9 +267,11 @@ class PositionSubgraph:
     scenario the position names exists at all. The rest is the neighbourhood of the scenario the
     position names (whether or not it is under the stage), or of every scenario under the stage
     when it names none: their NEEDS and SERVED_BY links, the bundles' INCLUDES, the conditions
-    they ASK with their ADDS effects, and every matter so reached with its department,
-    materials and REQUIRES links; `outside_prerequisites` names the required matters that are
-    not among those matters. The planner (graph/planner.py) decides what all of it means.
+    they ASK and those whose ADDS reach a matter they list (with every ADDS effect of those
+    conditions; `scenarios` includes the scenarios asking them), and every matter so reached
+    with its department, materials and REQUIRES links; `outside_prerequisites` names the
+    required matters that are not among those matters and `prerequisite_places` says where the
+    catalog puts every required matter. The planner (graph/planner.py) decides what all of it means.
     """
 
     industry: Industry | None
@@ -275,6 +291,7 @@ class PositionSubgraph:
     matter_materials: list[Link]
     prerequisites: list[Link]
     outside_prerequisites: dict[str, str]  # id -> name
+    prerequisite_places: list[MatterPlace] = field(default_factory=list)
 
     @classmethod
     def empty(cls) -> PositionSubgraph:

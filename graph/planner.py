@@ -1,34 +1,43 @@
 """The planner: a position and the answers to its questions -> a recommendation.
 
-The only home of planner rules. A backend fetches the raw subgraph of a position and decides
-nothing; the same code here runs over whatever PositionSubgraph it returns, so every backend
-gives the same answer. Rules (README, "How a recommendation is planned"):
+The only home of planner rules (with graph/schedule.py for the time rules). A backend fetches
+the raw subgraph of a position and decides nothing; the same code here runs over whatever
+PositionSubgraph it returns, so every backend gives the same answer. The rules, with their
+basis, are in docs/planning-rules.md; in short:
 - scope: a position names an industry, one of its stages and optionally one scenario under that
-  stage; without a scenario it covers every scenario of the stage;
-- candidates: the scenarios' own matters, their bundles' matters, and those a condition asked by
-  the scenarios could add;
-- matters: the candidates that apply, each once; a
-  matter that an answer could add is situational and applies only when an answer adds it;
-- phases: a matter goes into the first phase after all its prerequisites inside the set;
-  prerequisites outside the set are listed as `prerequisites_held` (they must already be held);
-- estimate: serial_days sums promised limits; parallel_days is the critical path through the
-  prerequisite graph (each matter starts when its last prerequisite ends);
-- savings: one material per matter per material before, distinct after; the matters' visits
-  before, one integrated window visit after (zero when every matter is online); steps = matters
-  before, phases after.
+  stage; without a scenario it covers the stage's own scenarios, not its life events (开办,
+  变更, 注销 ...), which are offered as `other_scenarios` to choose one by one;
+- questions: those the covered scenarios ask, and those that decide a matter they list;
+- defaults: an unanswered question takes its default option (the typical enterprise), listed
+  under `assumptions` and still under `pending_questions`; an answer overrides it;
+- matters: the scenarios' own, their bundles', and those the answers add, each once; a matter
+  an answer could add applies only when an answer adds it (so variants of one question exclude
+  each other); a matter another party files is listed under `by_others`, not planned;
+- prerequisites: a matter waits for its prerequisites in the plan and for the matters of the
+  earlier 工程建设项目审批 stages; a prerequisite that is a candidate of the position but does not
+  apply is dropped; one outside the position is `prerequisites_held`, with where it comes from;
+- steps, phases and time: graph/schedule.py;
+- savings: materials one per matter before, distinct and not held by the government after
+  (those a commitment replaces become one 告知承诺书); visits at the pre-integration baseline
+  before, one per window after (a bundle is one window); applications one per matter before,
+  one per window after.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from graph.errors import InvalidRequest, NotFound
 from graph.model import (
+    APPROVAL_STAGES,
     Bundle,
+    BundleKind,
+    BundleMode,
     Condition,
     ConditionEffect,
     Industry,
+    LifeEvent,
     Matter,
     Position,
     PositionSubgraph,
@@ -36,111 +45,38 @@ from graph.model import (
     Scenario,
     Stage,
 )
+from graph.recommendation import (
+    Assumption,
+    Estimate,
+    EventScenario,
+    HeldPlace,
+    HeldPrerequisite,
+    OptionEffect,
+    OtherPartyMatter,
+    PendingQuestion,
+    Phase,
+    PlannedMaterial,
+    PlannedMatter,
+    PositionView,
+    QuestionOption,
+    Recommendation,
+    Savings,
+    Step,
+    TimeItem,
+)
+from graph.schedule import Schedule, elapsed, schedule, working_days
 from graph.store import GraphStore
 
-
-@dataclass(frozen=True, slots=True)
-class PositionView:
-    industry: Ref
-    stage: Ref
-    stage_kind: str
-    scenario: Ref | None
-    scenarios: list[Ref]
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedMatter:
-    id: str
-    code: str
-    name: str
-    type: str
-    level: str
-    department: Ref
-    time_limit_days: int
-    legal_days: int
-    visits: int
-    online: bool
-    fee: float
-    phase: int
-    requires: list[str]
-    reasons: list[str]  # "scenario:<id>", "bundle:<id>", "condition:<id>=<option>"
-    critical: bool
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedMaterial:
-    id: str
-    name: str
-    used_by: list[str]
-    added_by: list[str]
-
-
-@dataclass(frozen=True, slots=True)
-class Phase:
-    phase: int
-    departments: list[Ref]
-    matters: list[str]
-    days: int  # the longest promised limit in the phase
-
-
-@dataclass(frozen=True, slots=True)
-class Estimate:
-    serial_days: int
-    parallel_days: int
-    critical_path: list[str]
-
-
-@dataclass(frozen=True, slots=True)
-class Savings:
-    materials_before: int
-    materials_after: int
-    visits_before: int
-    visits_after: int
-    steps_before: int
-    steps_after: int
-
-
-@dataclass(frozen=True, slots=True)
-class OptionEffect:
-    kind: str
-    id: str
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class QuestionOption:
-    value: str
-    adds: list[OptionEffect]
-
-
-@dataclass(frozen=True, slots=True)
-class PendingQuestion:
-    id: str
-    question: str
-    scenario: Ref
-    options: list[QuestionOption]
-
-
-@dataclass(frozen=True, slots=True)
-class HeldPrerequisite:
-    id: str
-    name: str
-    required_by: list[str]
-
-
-@dataclass(slots=True)
-class Recommendation:
-    position: PositionView
-    bundles: list[Ref]
-    matters: list[PlannedMatter]
-    materials: list[PlannedMaterial]
-    department_path: list[Phase]
-    estimate: Estimate
-    savings: Savings
-    pending_questions: list[PendingQuestion]
-    answers: dict[str, str] = field(default_factory=dict)
-    prerequisites_held: list[HeldPrerequisite] = field(default_factory=list)
+__all__ = [
+    "Recommendation",
+    "Schedule",
+    "Scope",
+    "candidate_matters",
+    "every_position",
+    "plan",
+    "recommend",
+    "resolve",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,71 +90,12 @@ class Scope:
     industry: Industry
     stage: Stage
     scenarios: list[Scenario]
+    events: list[Scenario]  # the stage's life-event scenarios a stage-wide position leaves out
     bundles: list[Bundle]
     conditions: list[Condition]
     effects: list[ConditionEffect]
     matters: dict[str, Matter]
     reasons: dict[str, list[str]]
-
-
-def resolve(sub: PositionSubgraph, position: Position) -> Scope:
-    """Check `position` against its fetched subgraph and work out what it covers (pure).
-
-    Raises:
-        NotFound: the industry, stage or scenario id is unknown.
-        InvalidRequest: the stage is another industry's, or the scenario is not under the stage.
-    """
-    industry, stage = sub.industry, sub.stage
-    if industry is None or industry.id != position.industry:
-        raise NotFound("industry", position.industry)
-    if stage is None or stage.id != position.stage:
-        raise NotFound("stage", position.stage)
-    if stage.industry_id != industry.id:
-        raise InvalidRequest(
-            "stage",
-            f"stage '{stage.id}' belongs to industry '{stage.industry_id}', not '{industry.id}'",
-        )
-    if position.scenario is None:
-        covered = set(sub.stage_scenarios)
-    elif not sub.scenario_known:
-        raise NotFound("scenario", position.scenario)
-    elif position.scenario not in sub.stage_scenarios:
-        raise InvalidRequest(
-            "scenario", f"scenario '{position.scenario}' is not under stage '{stage.id}'"
-        )
-    else:
-        covered = {position.scenario}
-    bundle_ids = {link.b for link in sub.scenario_bundles if link.a in covered}
-    # Sorted here, not trusted from the store: the answer never depends on fetch order.
-    conditions = sorted((c for c in sub.conditions if c.scenario_id in covered), key=lambda c: c.id)
-    asked = {c.id for c in conditions}
-    effects = sorted(
-        (e for e in sub.condition_effects if e.condition_id in asked),
-        key=lambda e: (e.condition_id, e.option, e.target_kind, e.target_id),
-    )
-    reasons: dict[str, list[str]] = {}
-    for link in sub.scenario_matters:
-        if link.a in covered:
-            reasons.setdefault(link.b, []).append(f"scenario:{link.a}")
-    for link in sub.bundle_matters:
-        if link.a in bundle_ids:
-            reasons.setdefault(link.b, []).append(f"bundle:{link.a}")
-    candidates = set(reasons) | {e.target_id for e in effects if e.target_kind == "matter"}
-    return Scope(
-        industry=industry,
-        stage=stage,
-        scenarios=sorted((s for s in sub.scenarios if s.id in covered), key=lambda s: s.id),
-        bundles=sorted((b for b in sub.bundles if b.id in bundle_ids), key=lambda b: b.id),
-        conditions=conditions,
-        effects=effects,
-        matters={m: sub.matters[m] for m in sorted(candidates)},
-        reasons=reasons,
-    )
-
-
-def candidate_matters(store: GraphStore, position: Position) -> list[Matter]:
-    """Every matter a position could involve, whatever the answers (views such as the matrix)."""
-    return list(resolve(store.position_subgraph(position), position).matters.values())
 
 
 def every_position(store: GraphStore) -> list[Position]:
@@ -246,15 +123,98 @@ def recommend(
     return plan(store.position_subgraph(position), position, dict(answers or {}))
 
 
+def candidate_matters(store: GraphStore, position: Position) -> list[Matter]:
+    """Every matter a position could involve, whatever the answers (views such as the matrix)."""
+    return list(resolve(store.position_subgraph(position), position).matters.values())
+
+
+def resolve(sub: PositionSubgraph, position: Position) -> Scope:
+    """Check `position` against its fetched subgraph and work out what it covers (pure).
+
+    Raises:
+        NotFound: the industry, stage or scenario id is unknown.
+        InvalidRequest: the stage is another industry's, or the scenario is not under the stage.
+    """
+    industry, stage = sub.industry, sub.stage
+    if industry is None or industry.id != position.industry:
+        raise NotFound("industry", position.industry)
+    if stage is None or stage.id != position.stage:
+        raise NotFound("stage", position.stage)
+    if stage.industry_id != industry.id:
+        raise InvalidRequest(
+            "stage",
+            f"stage '{stage.id}' belongs to industry '{stage.industry_id}', not '{industry.id}'",
+        )
+    by_id = {s.id: s for s in sub.scenarios}
+    events: list[Scenario] = []
+    if position.scenario is None:
+        under = [by_id[s] for s in sorted(set(sub.stage_scenarios)) if s in by_id]
+        events = [s for s in under if s.life_event != LifeEvent.NONE]
+        covered = {s.id for s in under if s.life_event == LifeEvent.NONE}
+    elif not sub.scenario_known:
+        raise NotFound("scenario", position.scenario)
+    elif position.scenario not in sub.stage_scenarios:
+        raise InvalidRequest(
+            "scenario", f"scenario '{position.scenario}' is not under stage '{stage.id}'"
+        )
+    else:
+        covered = {position.scenario}
+    bundle_ids = {link.b for link in sub.scenario_bundles if link.a in covered}
+    reasons: dict[str, list[str]] = {}
+    for link in sub.scenario_matters:
+        if link.a in covered:
+            reasons.setdefault(link.b, []).append(f"scenario:{link.a}")
+    for link in sub.bundle_matters:
+        if link.a in bundle_ids:
+            reasons.setdefault(link.b, []).append(f"bundle:{link.a}")
+    # The questions: those the scenarios ask, and, for a matter they list that none of those
+    # decides, the questions elsewhere that decide it (a bundle listing another scenario's
+    # variants asks that scenario's question).
+    own = {c.id for c in sub.conditions if c.scenario_id in covered}
+    decided = {
+        e.target_id
+        for e in sub.condition_effects
+        if e.condition_id in own and e.target_kind == "matter"
+    }
+    deciding = {
+        e.condition_id
+        for e in sub.condition_effects
+        if e.target_kind == "matter" and e.target_id in reasons and e.target_id not in decided
+    }
+    conditions = sorted(
+        (c for c in sub.conditions if c.id in own or c.id in deciding), key=lambda c: c.id
+    )
+    asked = {c.id for c in conditions}
+    # Sorted here, not trusted from the store: the answer never depends on fetch order.
+    effects = sorted(
+        (e for e in sub.condition_effects if e.condition_id in asked),
+        key=lambda e: (e.condition_id, e.option, e.target_kind, e.target_id),
+    )
+    candidates = set(reasons) | {e.target_id for e in effects if e.target_kind == "matter"}
+    return Scope(
+        industry=industry,
+        stage=stage,
+        scenarios=sorted((by_id[s] for s in covered if s in by_id), key=lambda s: s.id),
+        events=events,
+        bundles=sorted((b for b in sub.bundles if b.id in bundle_ids), key=lambda b: b.id),
+        conditions=conditions,
+        effects=effects,
+        matters={m: sub.matters[m] for m in sorted(candidates)},
+        reasons=reasons,
+    )
+
+
 def plan(sub: PositionSubgraph, position: Position, answers: dict[str, str]) -> Recommendation:
     """Plan a recommendation from an already fetched subgraph (pure; no I/O)."""
     scope = resolve(sub, position)
     _check_answers(answers, {c.id: c for c in scope.conditions})
+    assumed = {c.id: c.default for c in scope.conditions if c.id not in answers and c.default}
+    effective = {**assumed, **answers}
 
     reasons = {m: list(why) for m, why in scope.reasons.items()}
     added_materials: list[tuple[str, str | None, str]] = []  # (material, for matter, by)
     for effect in scope.effects:
-        if answers.get(effect.condition_id) != effect.option:
+        if effective.get(effect.condition_id) != effect.option:
             continue
         tag = f"condition:{effect.condition_id}={effect.option}"
         if effect.target_kind == "matter":
@@ -263,12 +223,15 @@ def plan(sub: PositionSubgraph, position: Position, answers: dict[str, str]) -> 
             added_materials.append((effect.target_id, effect.matter_id, tag))
 
     # A matter some answer adds is situational (情形): it applies only when an answer selects
-    # it, even if a scenario or bundle lists it; unanswered, its question stays pending.
+    # it, even if a scenario or bundle lists it; variants of one question so exclude each other.
     situational = {e.target_id for e in scope.effects if e.target_kind == "matter"}
     selected = {m for m, why in reasons.items() if any(r.startswith("condition:") for r in why)}
-    chosen = sorted(m for m in reasons if m not in situational or m in selected)
+    applying = sorted(m for m in reasons if m not in situational or m in selected)
+    others = [m for m in applying if sub.matters[m].party]
+    chosen = [m for m in applying if not sub.matters[m].party]
     chosen_set = set(chosen)
-    requires = {m: [] for m in chosen}  # type: dict[str, list[str]]
+
+    requires: dict[str, list[str]] = {m: [] for m in chosen}
     held: dict[str, list[str]] = {}
     for link in sub.prerequisites:
         if link.a not in chosen_set:
@@ -276,33 +239,26 @@ def plan(sub: PositionSubgraph, position: Position, answers: dict[str, str]) -> 
         if link.b in chosen_set:
             if link.b not in requires[link.a]:
                 requires[link.a].append(link.b)
-        elif link.a not in held.setdefault(link.b, []):
-            held[link.b].append(link.a)
-
-    phase_of = _phases(chosen, requires)
-    finish, critical = _critical_path(chosen, requires, sub.matters)
-    critical_set = set(critical)
+        elif link.b not in scope.matters and link.a not in held.setdefault(link.b, []):
+            held[link.b].append(link.a)  # outside the position: already held
+        # else: a candidate of the position that does not apply; the requirement lapses
+    waits = _with_stage_order(chosen, requires, sub.matters)
+    joint = [
+        (b, [link.b for link in sub.bundle_matters if link.a == b.id and link.b in chosen_set])
+        for b in scope.bundles
+        if b.mode != BundleMode.NONE
+    ]
+    timing = schedule(chosen, waits, sub.matters, joint)
+    phase_of = {m: timing.phase_of[timing.step_of[m]] for m in chosen}
+    critical = {m for s in timing.critical_steps for m in timing.steps[s].matters}
 
     planned = [
         _planned_matter(
-            sub, sub.matters[m], phase_of[m], requires[m], reasons[m], m in critical_set
+            sub, sub.matters[m], phase_of[m], requires[m], reasons[m], timing, m in critical
         )
         for m in sorted(chosen, key=lambda m: (phase_of[m], m))
     ]
     materials = _materials(sub, chosen_set, added_materials)
-    path = _department_path(sub, planned)
-    materials_before = sum(len(p.used_by) for p in materials) + sum(
-        1 for p in materials if not p.used_by
-    )
-    all_online = all(sub.matters[m].online for m in chosen)
-    savings = Savings(
-        materials_before=materials_before,
-        materials_after=len(materials),
-        visits_before=sum(sub.matters[m].visits for m in chosen),
-        visits_after=0 if all_online or not chosen else 1,
-        steps_before=len(chosen),
-        steps_after=len(path),
-    )
     return Recommendation(
         position=PositionView(
             industry=Ref(scope.industry.id, scope.industry.name),
@@ -310,7 +266,7 @@ def plan(sub: PositionSubgraph, position: Position, answers: dict[str, str]) -> 
             stage_kind=str(scope.stage.kind),
             scenario=(
                 Ref(scope.scenarios[0].id, scope.scenarios[0].name)
-                if position.scenario is not None
+                if position.scenario is not None and scope.scenarios
                 else None
             ),
             scenarios=[Ref(s.id, s.name) for s in scope.scenarios],
@@ -318,78 +274,76 @@ def plan(sub: PositionSubgraph, position: Position, answers: dict[str, str]) -> 
         bundles=[Ref(b.id, b.name) for b in scope.bundles],
         matters=planned,
         materials=materials,
-        department_path=path,
+        department_path=_department_path(sub, timing),
         estimate=Estimate(
             serial_days=sum(sub.matters[m].promised_days for m in chosen),
-            parallel_days=max(finish.values(), default=0),
-            critical_path=critical,
+            parallel_days=timing.decision_days,
+            critical_path=[m for s in timing.critical_steps for m in timing.steps[s].matters],
+            elapsed_days=timing.elapsed_days,
+            with_commitment_days=timing.commitment_days,
+            excluded=_time_items(sub, chosen),
         ),
-        savings=savings,
+        savings=_savings(sub, chosen, materials, scope.bundles, timing.decision_days),
         pending_questions=_pending(sub, scope, answers),
         answers=dict(sorted(answers.items())),
         prerequisites_held=[
-            HeldPrerequisite(m, _matter_name(sub, m), sorted(by)) for m, by in sorted(held.items())
+            HeldPrerequisite(m, _matter_name(sub, m), sorted(by), _places(sub, m, scope.stage))
+            for m, by in sorted(held.items())
         ],
+        assumptions=[
+            Assumption(c.id, c.question, assumed[c.id], f"answers.{c.id}")
+            for c in scope.conditions
+            if c.id in assumed
+        ],
+        by_others=[
+            OtherPartyMatter(
+                m,
+                sub.matters[m].name,
+                sub.matters[m].party,
+                _department(sub, sub.matters[m]),
+            )
+            for m in others
+        ],
+        other_scenarios=[EventScenario(s.id, s.name, str(s.life_event)) for s in scope.events],
     )
 
 
-def _matter_name(sub: PositionSubgraph, matter_id: str) -> str:
-    """A candidate's name, or that of a prerequisite outside the candidates."""
-    if matter_id in sub.matters:
-        return sub.matters[matter_id].name
-    return sub.outside_prerequisites[matter_id]
-
-
-def _check_answers(answers: dict[str, str], conditions: Mapping[str, object]) -> None:
+def _check_answers(answers: dict[str, str], conditions: Mapping[str, Condition]) -> None:
     for condition_id, value in answers.items():
         condition = conditions.get(condition_id)
         if condition is None:
             raise InvalidRequest(f"answers.{condition_id}", "not a question asked at this position")
-        options = condition.options  # type: ignore[attr-defined]
-        if value not in options:
+        if value not in condition.options:
             raise InvalidRequest(
                 f"answers.{condition_id}",
-                f"'{value}' is not one of the options {'/'.join(options)}",
+                f"'{value}' is not one of the options {'/'.join(condition.options)}",
             )
 
 
-def _phases(chosen: list[str], requires: dict[str, list[str]]) -> dict[str, int]:
-    """Phase number per matter: 1 + the latest phase among its prerequisites."""
-    phase: dict[str, int] = {}
-
-    def visit(m: str) -> int:
-        if m not in phase:
-            # Catalogs are validated acyclic, so this recursion terminates.
-            phase[m] = 1 + max((visit(r) for r in requires[m]), default=0)
-        return phase[m]
-
+def _with_stage_order(
+    chosen: list[str], requires: Mapping[str, list[str]], matters: Mapping[str, Matter]
+) -> dict[str, list[str]]:
+    """Prerequisites plus the order of the four 工程建设项目审批 stages: a matter of a stage waits
+    for the plan's matters of the nearest earlier stage it has."""
+    rank = {name: i for i, name in enumerate(APPROVAL_STAGES)}
+    by_stage: dict[int, list[str]] = {}
     for m in chosen:
-        visit(m)
-    return phase
-
-
-def _critical_path(
-    chosen: list[str], requires: dict[str, list[str]], matters: Mapping[str, Matter]
-) -> tuple[dict[str, int], list[str]]:
-    """Earliest finish per matter and the chain of matters that sets the longest one."""
-    finish: dict[str, int] = {}
-
-    def visit(m: str) -> int:
-        if m not in finish:
-            start = max((visit(r) for r in requires[m]), default=0)
-            finish[m] = start + matters[m].promised_days
-        return finish[m]
-
+        if matters[m].approval_stage in rank:
+            by_stage.setdefault(rank[matters[m].approval_stage], []).append(m)
+    waits = {m: list(requires[m]) for m in chosen}
     for m in chosen:
-        visit(m)
-    if not finish:
-        return finish, []
-    # Ties break on id so the path is the same on every backend.
-    last = min(finish, key=lambda m: (-finish[m], m))
-    path = [last]
-    while requires[path[-1]]:
-        path.append(min(requires[path[-1]], key=lambda r: (-finish[r], r)))
-    return finish, list(reversed(path))
+        own = rank.get(matters[m].approval_stage)
+        if own is None:
+            continue
+        earlier = [k for k in by_stage if k < own]
+        if earlier:
+            waits[m] += [r for r in by_stage[max(earlier)] if r not in waits[m]]
+    return waits
+
+
+def _department(sub: PositionSubgraph, matter: Matter) -> Ref:
+    department = sub.departments[matter.department_id]
+    return Ref(department.id, department.name)
 
 
 def _planned_matter(
@@ -398,16 +352,16 @@ def _planned_matter(
     phase: int,
     requires: list[str],
     reasons: list[str],
+    timing: Schedule,
     critical: bool,
 ) -> PlannedMatter:
-    department = sub.departments[matter.department_id]
     return PlannedMatter(
         id=matter.id,
         code=matter.code,
         name=matter.name,
         type=matter.type,
         level=matter.level,
-        department=Ref(department.id, department.name),
+        department=_department(sub, matter),
         time_limit_days=matter.promised_days,
         legal_days=matter.legal_days,
         visits=matter.visits,
@@ -418,6 +372,14 @@ def _planned_matter(
         reasons=sorted(set(reasons)),
         critical=critical,
         source=matter.source,
+        approval_stage=matter.approval_stage,
+        step=timing.step_of[matter.id],
+        excluded_days=matter.excluded_days,
+        excluded_kind=matter.excluded_kind,
+        calendar_days=matter.calendar_days,
+        elapsed_days=elapsed(matter, matter.promised_days),
+        commitment=matter.commitment,
+        deferrable=matter.deferrable,
     )
 
 
@@ -444,34 +406,142 @@ def _materials(
             name=sub.materials[m].name,
             used_by=sorted(users),
             added_by=sorted(added_by.get(m, set())),
+            shared=sub.materials[m].shared,
+            commitment=sub.materials[m].commitment,
+            deferrable=sub.materials[m].deferrable,
         )
         for m, users in used_by.items()
     ]
     return sorted(out, key=lambda p: (-len(p.used_by), p.id))
 
 
-def _department_path(sub: PositionSubgraph, planned: list[PlannedMatter]) -> list[Phase]:
-    phases: dict[int, list[PlannedMatter]] = {}
-    for p in planned:
-        phases.setdefault(p.phase, []).append(p)
+def _department_path(sub: PositionSubgraph, timing: Schedule) -> list[Phase]:
+    by_phase: dict[int, list[Step]] = {}
+    for key in sorted(timing.steps):
+        planned = timing.steps[key]
+        members = [sub.matters[m] for m in planned.matters]
+        departments = sorted({m.department_id for m in members})
+        if planned.bundle is not None:
+            lead_id = planned.bundle.lead_department_id
+            lead = Ref(lead_id, sub.departments[lead_id].name if lead_id in sub.departments else "")
+            step = Step(
+                id=planned.bundle.id,
+                kind="joint",
+                name=planned.bundle.name,
+                mode=str(planned.bundle.mode),
+                lead=lead,
+                departments=[Ref(d, sub.departments[d].name) for d in departments],
+                matters=list(planned.matters),
+                days=planned.days,
+                elapsed_days=planned.elapsed_days,
+            )
+        else:
+            only = members[0]
+            step = Step(
+                id=only.id,
+                kind="matter",
+                name=only.name,
+                mode="",
+                lead=_department(sub, only),
+                departments=[_department(sub, only)],
+                matters=[only.id],
+                days=planned.days,
+                elapsed_days=planned.elapsed_days,
+            )
+        by_phase.setdefault(timing.phase_of[key], []).append(step)
     path = []
-    for number in sorted(phases):
-        members = phases[number]
-        departments = sorted({p.department.id for p in members})
+    for number in sorted(by_phase):
+        steps = sorted(by_phase[number], key=lambda s: (s.kind != "joint", s.id))
+        departments = sorted({d.id for s in steps for d in s.departments})
         path.append(
             Phase(
                 phase=number,
                 departments=[Ref(d, sub.departments[d].name) for d in departments],
-                matters=[p.id for p in members],
-                days=max(p.time_limit_days for p in members),
+                matters=sorted(m for s in steps for m in s.matters),
+                days=max(s.days for s in steps),
+                steps=steps,
             )
         )
     return path
 
 
+def _time_items(sub: PositionSubgraph, chosen: list[str]) -> list[TimeItem]:
+    items = []
+    for m in chosen:
+        matter = sub.matters[m]
+        if matter.excluded_days or matter.calendar_days:
+            days = matter.excluded_days + working_days(matter.calendar_days)
+            kind = matter.excluded_kind or "calendar window"
+            items.append(TimeItem(m, kind, days, matter.calendar_days))
+    return items
+
+
+def _savings(
+    sub: PositionSubgraph,
+    chosen: list[str],
+    materials: list[PlannedMaterial],
+    bundles: list[Bundle],
+    decision_days: int,
+) -> Savings:
+    chosen_set = set(chosen)
+    window_of: dict[str, str] = {}
+    # A bundle is one window: one form, one set of materials (一窗受理); a 一类事 is one window
+    # for its whole family (一类事一窗办), so it is taken first.
+    for bundle in sorted(bundles, key=lambda b: (b.kind != BundleKind.ONE_CATEGORY, b.id)):
+        for link in sub.bundle_matters:
+            if link.a == bundle.id and link.b in chosen_set:
+                window_of.setdefault(link.b, bundle.id)
+    windows: dict[str, list[str]] = {}
+    for m in chosen:
+        windows.setdefault(window_of.get(m, m), []).append(m)
+    # A window needing presence is one visit for all its matters; a matter alone keeps its own.
+    visits_after = sum(
+        min(1, sum(sub.matters[m].visits for m in ms)) if len(ms) > 1 else sub.matters[ms[0]].visits
+        for ms in windows.values()
+    )
+    shared = [p for p in materials if p.shared]
+    replaced = [p for p in materials if p.commitment and not p.shared]
+    submitted = len(materials) - len(shared) - len(replaced) + (1 if replaced else 0)
+    return Savings(
+        materials_before=sum(len(p.used_by) for p in materials)
+        + sum(1 for p in materials if not p.used_by),
+        materials_after=submitted,
+        visits_before=sum(_baseline_visits(sub.matters[m]) for m in chosen),
+        visits_after=visits_after,
+        steps_before=len(chosen),
+        steps_after=len(windows),
+        materials_shared=len(shared),
+        materials_by_commitment=len(replaced),
+        days_before=sum(sub.matters[m].legal_days for m in chosen),
+        days_after=decision_days,
+    )
+
+
+def _baseline_visits(matter: Matter) -> int:
+    return matter.visits if matter.baseline_visits is None else matter.baseline_visits
+
+
+def _matter_name(sub: PositionSubgraph, matter_id: str) -> str:
+    """A candidate's name, or that of a prerequisite outside the candidates."""
+    if matter_id in sub.matters:
+        return sub.matters[matter_id].name
+    return sub.outside_prerequisites[matter_id]
+
+
+def _places(sub: PositionSubgraph, matter_id: str, stage: Stage) -> list[HeldPlace]:
+    """Where a held prerequisite comes from: its places in this industry, earliest stage first
+    (any industry's when the catalog puts it in none of this one's)."""
+    places = [p for p in sub.prerequisite_places if p.matter_id == matter_id]
+    own = [p for p in places if p.industry_id == stage.industry_id] or places
+    ordered = sorted(own, key=lambda p: (p.stage_order, p.stage_id, p.scenario_id))
+    return [
+        HeldPlace(Ref(p.stage_id, p.stage_name), Ref(p.scenario_id, p.scenario_name))
+        for p in ordered
+    ]
+
+
 def _pending(sub: PositionSubgraph, scope: Scope, answers: dict[str, str]) -> list[PendingQuestion]:
-    scenarios = {s.id: s for s in scope.scenarios}
-    names = {m: sub.matters[m].name for m in scope.matters}
+    scenarios = {s.id: s for s in sub.scenarios}
     out = []
     for condition in scope.conditions:
         if condition.id in answers:
@@ -482,7 +552,7 @@ def _pending(sub: PositionSubgraph, scope: Scope, answers: dict[str, str]) -> li
                 OptionEffect(
                     e.target_kind,
                     e.target_id,
-                    names[e.target_id]
+                    sub.matters[e.target_id].name
                     if e.target_kind == "matter"
                     else sub.materials[e.target_id].name,
                 )
@@ -490,10 +560,11 @@ def _pending(sub: PositionSubgraph, scope: Scope, answers: dict[str, str]) -> li
                 if e.condition_id == condition.id and e.option == value
             ]
             options.append(QuestionOption(value, adds))
-        scenario = scenarios[condition.scenario_id]
+        scenario = scenarios.get(condition.scenario_id)
+        where = Ref(condition.scenario_id, scenario.name if scenario else condition.scenario_id)
         out.append(
             PendingQuestion(
-                condition.id, condition.question, Ref(scenario.id, scenario.name), options
+                condition.id, condition.question, where, options, condition.default or None
             )
         )
     return out

@@ -1,8 +1,9 @@
 """The bundle flowchart of a recommendation: the department path as an inline SVG.
 
 Phases run left to right, the matters of a phase (handled in parallel) stack in its column,
-each with its department and promised days; arrows are prerequisites and the critical path
-(the chain of matters that sets the parallel estimate) is drawn in red.
+each with its department and promised days, a joint step (并联审批, 联合验收 ...) named with its
+lead department in the column's head; arrows are prerequisites and the critical path (the chain
+of steps that sets the elapsed estimate) is drawn in red.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import pairwise
 
-from graph.planner import PlannedMatter, Recommendation
+from graph.recommendation import PlannedMatter, Recommendation
 from viz.page import render
 
 BOX_W, BOX_H = 236, 92
 GAP_X, GAP_Y = 76, 16
 MARGIN_X, HEADER_H, MARGIN_Y = 96, 64, 24
 LINE_CHARS = 15  # CJK characters per line of a matter name inside a box
+MODES = {"parallel": "并联审批", "joint_review": "联合审查", "joint_acceptance": "联合验收"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,7 @@ class Column:
     x: int
     departments: list[str]
     days: int
+    joint: list[str]  # the joint steps of the phase: "开工一件事 · 并联审批 · 牵头 住建局"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +78,14 @@ def layout(rec: Recommendation) -> Layout:
     tallest = 0
     for index, phase in enumerate(rec.department_path):
         x = MARGIN_X + index * (BOX_W + GAP_X)
-        columns.append(Column(phase.phase, x, [d.name for d in phase.departments], phase.days))
+        joint = [
+            f"{s.name} · {MODES.get(s.mode, s.mode)} · 牵头 {s.lead.name}"
+            for s in phase.steps
+            if s.kind == "joint"
+        ]
+        columns.append(
+            Column(phase.phase, x, [d.name for d in phase.departments], phase.days, joint)
+        )
         for row, matter_id in enumerate(phase.matters):
             y = HEADER_H + MARGIN_Y + row * (BOX_H + GAP_Y)
             boxes[matter_id] = Box(by_id[matter_id], x, y, wrap(by_id[matter_id].name))
@@ -91,6 +101,8 @@ def layout(rec: Recommendation) -> Layout:
     for matter in rec.matters:
         for required in matter.requires:
             a, b = boxes[required], boxes[matter.id]
+            if a.x == b.x:
+                continue  # one joint step: handled together, no arrow inside the column
             arrows.append(
                 Arrow(
                     required,

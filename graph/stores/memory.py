@@ -24,6 +24,7 @@ from graph.model import (
     Link,
     Matter,
     MatterDetail,
+    MatterPlace,
     Position,
     PositionSubgraph,
     Scenario,
@@ -265,17 +266,18 @@ class MemoryStore:
         bundle_matters = [
             Link(b, m, "") for b in bundle_ids for m in snap.out(("Bundle", b), "INCLUDES")
         ]
-        condition_ids = sorted({c for s in scenario_ids for c in snap.out(("Scenario", s), "ASKS")})
+        listed = {link.b for link in scenario_matters} | {link.b for link in bundle_matters}
+        # The questions the scenarios ask, and those that decide a matter they list.
+        condition_ids = sorted(
+            {c for s in scenario_ids for c in snap.out(("Scenario", s), "ASKS")}
+            | {c for m in listed for c in snap.into(("Matter", m), "ADDS")}
+        )
         conditions: list[Condition] = [cat.conditions[c] for c in condition_ids]
         effects: list[ConditionEffect] = sorted(
             (e for c in condition_ids for e in snap.effects.get(c, ())),
             key=lambda e: (e.condition_id, e.option, e.target_kind, e.target_id),
         )
-        matter_ids = (
-            {link.b for link in scenario_matters}
-            | {link.b for link in bundle_matters}
-            | {e.target_id for e in effects if e.target_kind == "matter"}
-        )
+        matter_ids = listed | {e.target_id for e in effects if e.target_kind == "matter"}
         matter_materials = [
             Link(m, mat, "")
             for m in sorted(matter_ids)
@@ -291,12 +293,13 @@ class MemoryStore:
             link.b: cat.matters[link.b].name for link in prerequisites if link.b not in matter_ids
         }
         matters: dict[str, Matter] = {m: cat.matters[m] for m in sorted(matter_ids)}
+        asking = {c.scenario_id for c in conditions}
         return PositionSubgraph(
             industry=cat.industries.get(position.industry),
             stage=cat.stages.get(position.stage),
             stage_scenarios=under,
             scenario_known=named is not None and named in cat.scenarios,
-            scenarios=[cat.scenarios[s] for s in scenario_ids],
+            scenarios=[cat.scenarios[s] for s in sorted(set(scenario_ids) | asking)],
             bundles=[cat.bundles[b] for b in bundle_ids],
             matters=matters,
             departments={
@@ -311,7 +314,35 @@ class MemoryStore:
             matter_materials=matter_materials,
             prerequisites=prerequisites,
             outside_prerequisites=outside,
+            prerequisite_places=sorted(
+                place
+                for m in sorted({link.b for link in prerequisites})
+                for place in self._places(snap, m)
+            ),
         )
+
+    @staticmethod
+    def _places(snap: _Snapshot, matter_id: str) -> list[MatterPlace]:
+        """Where the catalog puts a matter: each stage and scenario that reaches it."""
+        cat = snap.catalog
+        node = ("Matter", matter_id)
+        scenarios = set(snap.into(node, "NEEDS")) | {
+            s for b in snap.into(node, "INCLUDES") for s in snap.into(("Bundle", b), "SERVED_BY")
+        }
+        return [
+            MatterPlace(
+                matter_id,
+                cat.stages[st].industry_id,
+                st,
+                cat.stages[st].name,
+                cat.stages[st].order,
+                s,
+                cat.scenarios[s].name,
+                cat.scenarios[s].life_event,
+            )
+            for s in sorted(scenarios)
+            for st in snap.into(("Scenario", s), "HAS_SCENARIO")
+        ]
 
     def search_candidates(self, terms: list[str]) -> list[SearchHit]:
         hits: list[SearchHit] = []

@@ -111,12 +111,17 @@ def test_recommendation(client: TestClient) -> None:
     ).json()
     assert body["position"]["scenario"]["name"] == "新建厂房开工"
     assert [p["matters"] for p in body["department_path"]] == [["ghxk"], ["rfsp", "sgxk", "xfsc"]]
+    # Nothing excluded, no calendar window, no 告知承诺 in the mini catalog: elapsed = decision.
     assert body["estimate"] == {
         "serial_days": 13,
         "parallel_days": 10,
         "critical_path": ["ghxk", "xfsc"],
+        "elapsed_days": 10,
+        "with_commitment_days": 10,
+        "excluded": [],
     }
-    assert body["savings"]["steps_after"] == 2
+    # Windows: kaigong_bundle (rfsp, sgxk), ghxk, xfsc.
+    assert body["savings"]["steps_after"] == 3
     assert [q["id"] for q in body["pending_questions"]] == ["big_area"]
     matter = body["matters"][0]
     assert matter["department"] == {"id": "gh", "name": "自然资源和规划局"}

@@ -253,7 +253,13 @@ def contract_errors(value: Any, shape: Shape) -> list[str]:
 
 REF: dict[str, Shape] = {"id": str, "name": str}
 STAGE: dict[str, Shape] = {"id": str, "name": str, "order": int, "kind": str}
-SCENARIO: dict[str, Shape] = {"id": str, "name": str, "description": str, "source": str}
+SCENARIO: dict[str, Shape] = {
+    "id": str,
+    "name": str,
+    "description": str,
+    "life_event": str,
+    "source": str,
+}
 BUNDLE: dict[str, Shape] = {
     "id": str,
     "name": str,
@@ -262,6 +268,8 @@ BUNDLE: dict[str, Shape] = {
     "family_id": Nullable(str),
     "industry_id": Nullable(str),
     "description": str,
+    "mode": str,
+    "promised_days": Nullable(int),
     "source": str,
 }
 DEPARTMENT: dict[str, Shape] = {"id": str, "name": str, "level": str, "source": str}
@@ -277,9 +285,25 @@ MATTER: dict[str, Shape] = {
     "visits": int,
     "online": bool,
     "fee": float,
+    "approval_stage": str,
+    "party": str,
+    "excluded_days": int,
+    "excluded_kind": str,
+    "calendar_days": int,
+    "baseline_visits": Nullable(int),
+    "commitment": bool,
+    "deferrable": bool,
     "source": str,
 }
-MATERIAL: dict[str, Shape] = {"id": str, "name": str, "source": str}
+MATERIAL: dict[str, Shape] = {
+    "id": str,
+    "name": str,
+    "shared": bool,
+    "commitment": bool,
+    "deferrable": bool,
+    "basis": str,
+    "source": str,
+}
 GUIDE: dict[str, Shape] = {
     "id": str,
     "title": str,
@@ -322,13 +346,59 @@ RECOMMENDATION: dict[str, Shape] = {
             "reasons": ListOf(str),
             "critical": bool,
             "source": str,
+            "approval_stage": str,
+            "step": str,
+            "excluded_days": int,
+            "excluded_kind": str,
+            "calendar_days": int,
+            "elapsed_days": int,
+            "commitment": bool,
+            "deferrable": bool,
         }
     ),
-    "materials": ListOf({"id": str, "name": str, "used_by": ListOf(str), "added_by": ListOf(str)}),
-    "department_path": ListOf(
-        {"phase": int, "departments": ListOf(REF), "matters": ListOf(str), "days": int}
+    "materials": ListOf(
+        {
+            "id": str,
+            "name": str,
+            "used_by": ListOf(str),
+            "added_by": ListOf(str),
+            "shared": bool,
+            "commitment": bool,
+            "deferrable": bool,
+        }
     ),
-    "estimate": {"serial_days": int, "parallel_days": int, "critical_path": ListOf(str)},
+    "department_path": ListOf(
+        {
+            "phase": int,
+            "departments": ListOf(REF),
+            "matters": ListOf(str),
+            "days": int,
+            "steps": ListOf(
+                {
+                    "id": str,
+                    "kind": str,
+                    "name": str,
+                    "mode": str,
+                    "lead": REF,
+                    "departments": ListOf(REF),
+                    "matters": ListOf(str),
+                    "days": int,
+                    "elapsed_days": int,
+                }
+            ),
+        }
+    ),
+    "estimate": {
+        "serial_days": int,
+        "parallel_days": int,
+        "critical_path": ListOf(str),
+        "elapsed_days": int,
+        "with_commitment_days": int,
+        "excluded": ListOf(
+            {"matter": str, "kind": str, "days": int, "calendar_days": int},
+            may_be_empty="no matter of the mini catalog has excluded or calendar days",
+        ),
+    },
     "savings": {
         "materials_before": int,
         "materials_after": int,
@@ -336,6 +406,10 @@ RECOMMENDATION: dict[str, Shape] = {
         "visits_after": int,
         "steps_before": int,
         "steps_after": int,
+        "materials_shared": int,
+        "materials_by_commitment": int,
+        "days_before": int,
+        "days_after": int,
     },
     "pending_questions": ListOf(
         {
@@ -345,12 +419,30 @@ RECOMMENDATION: dict[str, Shape] = {
             "options": ListOf(
                 {"value": str, "adds": ListOf({"kind": str, "id": str, "name": str})}
             ),
+            "default": Nullable(str),  # the mini catalog's conditions have no default
         }
     ),
     "answers": MapOf(str),
     "prerequisites_held": ListOf(
-        {"id": str, "name": str, "required_by": ListOf(str)},
+        {
+            "id": str,
+            "name": str,
+            "required_by": ListOf(str),
+            "places": ListOf({"stage": REF, "scenario": REF}),
+        },
         may_be_empty="every prerequisite of kaigong's matters is inside the position",
+    ),
+    "assumptions": ListOf(
+        {"id": str, "question": str, "option": str, "change": str},
+        may_be_empty="no condition of the mini catalog has a default",
+    ),
+    "by_others": ListOf(
+        {"id": str, "name": str, "party": str, "department": REF},
+        may_be_empty="no matter of the mini catalog is filed by another party",
+    ),
+    "other_scenarios": ListOf(
+        {"id": str, "name": str, "life_event": str},
+        may_be_empty="a scenario position, and the mini catalog has no life-event scenario",
     ),
 }
 SERVICE_MATRIX: dict[str, Shape] = {

@@ -145,6 +145,8 @@ def physical_rows(stdout: str, title: str | None = None) -> tuple[list[str], lis
         stripped = line.strip()
         if stripped.startswith("└"):
             break
+        if stripped.startswith("├"):
+            continue  # the rule between two rows of a table drawn with show_lines
         body.append([c.strip() for c in stripped.strip("│").split("│")])
     return header, body
 
@@ -186,6 +188,33 @@ def matters_rows(ids: list[tuple[int, str]], critical: set[str]) -> list[tuple[s
         star = "★" if m in critical else ""
         out.append((str(phase), name, DEPT[dept], kind, f"{promised}/{legal}", star))
     return out
+
+
+def on_path(matter_id: str, department: str | None = None) -> str:
+    """A matter's line in the 部门路径 table: its name — its own department."""
+    name, dept, *_ = MATTER[matter_id]
+    return f"{name} — {DEPT[department or dept]}"
+
+
+def alone(matter_id: str) -> dict[str, Any]:
+    """The JSON of a matter's own step (no bundle mode): its department leads, its promised
+    days are the step's, and nothing is excluded, so elapsed = promised."""
+    name, dept, _, promised, _ = MATTER[matter_id]
+    ref = {"id": dept, "name": DEPT[dept]}
+    return {
+        "id": matter_id,
+        "kind": "matter",
+        "name": name,
+        "mode": "",
+        "lead": ref,
+        "departments": [ref],
+        "matters": [matter_id],
+        "days": promised,
+        "elapsed_days": promised,
+    }
+
+
+TIME_LINE = "时限（工作日）: 串联 {} 天, 审批决定 {} 天, 预计历时 {} 天（含法定不计时段与公告期）"
 
 
 def node_data(html: str, key: str, follows: str) -> list[dict[str, Any]]:
@@ -308,7 +337,7 @@ def test_check_report_prints_counts_bundles_sources_and_orphans(mini_path: Path)
         ("illustrative", "46", "70.8%"),
         ("regulation", "5", "7.7%"),
     ]
-    tail = lines(result.stdout)[-7:]
+    tail = lines(result.stdout)[-8:]
     assert tail == [
         "matters reached by no scenario or bundle: 0",
         "departments with no matter or bundle: 0",
@@ -317,14 +346,42 @@ def test_check_report_prints_counts_bundles_sources_and_orphans(mini_path: Path)
         "scenarios with no matter: 0",
         "bundles serving no scenario: 0",
         "bundles with no matter: 0",
+        "conditions without a default: 2 (big_area, special_project)",
     ]
+    header, rows = table(result.stdout, "source kinds per table")
+    assert header == ["table", "regulation", "article", "illustrative", "illustrative share"]
+    assert ("matters", "2", "0", "5", "71.4%") in flat(rows)
+    header, rows = table(result.stdout, "matters still illustrative (5), most used first")
+    assert [r[0] for r in flat(rows)] == ["ghxk", "jgba", "rfsp", "xfsc", "yyzz"]
 
 
 def test_check_json_is_the_same_report(mini_path: Path) -> None:
     result = ok(["check", str(mini_path), "--json"])
     assert result.stderr == ""
     body = json.loads(result.stdout)
-    assert list(body) == ["ok", "counts", "bundles", "sources", "orphans", "warnings"]
+    assert list(body) == [
+        "ok",
+        "counts",
+        "bundles",
+        "sources",
+        "sources_by_table",
+        "illustrative_matters",
+        "orphans",
+        "conditions_without_default",
+        "warnings",
+    ]
+    # The mini catalog predates defaults: its two questions have none (a catalog may omit them).
+    assert body["conditions_without_default"] == ["big_area", "special_project"]
+    assert body["sources_by_table"]["matters"] == {"regulation": 2, "illustrative": 5}
+    assert body["sources_by_table"]["bundles"] == {"article": 3}
+    # matters.csv: 5 illustrative rows, each in 2 positions (the stage and its scenario)
+    assert [(m["id"], m["positions"]) for m in body["illustrative_matters"]] == [
+        ("ghxk", 2),
+        ("jgba", 2),
+        ("rfsp", 2),
+        ("xfsc", 2),
+        ("yyzz", 2),
+    ]
     assert body["ok"] is True
     assert body["counts"] == COUNTS
     assert body["bundles"] == [
@@ -383,7 +440,10 @@ def test_check_json_of_a_broken_catalog_lists_the_problems(mini_copy: Path) -> N
 # (gh, 5 d), phase 2 rfsp (rf, 2 d) and sgxk (zj, 1 d), phase 3 jgba (zj, 3 d).
 # Serial 5+2+1+3 = 11; parallel: ghxk -> sgxk -> jgba = 5+1+3 = 9 beats ghxk -> rfsp = 7.
 # Materials: ghxk license form; sgxk license form drawings; rfsp license drawings; jgba license:
-# 8 before, 3 distinct after. Visits 4 -> 1 (rfsp is not online). Steps 4 matters -> 3 phases.
+# 8 before, 3 distinct after (none 免提交 or 告知承诺). No bundle has a mode, so every matter is a
+# step of its own on the department path. Windows (一窗受理): kaigong_bundle (rfsp, sgxk), ghxk,
+# jgba. Visits 1 each before = 4; after kaigong_bundle min(1, 1 + 1) = 1, ghxk 1, jgba 1 = 3.
+# Steps 4 matters -> 3 windows. Nothing excluded or on a calendar: elapsed 9 = decision 9.
 
 
 def test_recommend_stage_prints_position_bundle_and_department_path(mini_path: Path) -> None:
@@ -391,13 +451,13 @@ def test_recommend_stage_prints_position_bundle_and_department_path(mini_path: P
     assert result.stderr == ""
     assert lines(result.stdout)[:2] == ["新能源汽车 / 建设 (2 个场景)", "一件事: 开工一件事"]
     header, printed = physical_rows(result.stdout, "部门路径 department path")
-    assert header == ["阶段", "部门", "事项", "承诺时限"]
-    # each printed line pairs a department with one of its matters
+    assert header == ["阶段", "步骤（牵头部门）", "事项 — 办理部门", "承诺时限"]
+    # one row per step (a matter alone: no lead shown), each line a matter with its own department
     assert [tuple(r) for r in printed] == [
-        ("1", DEPT["gh"], MATTER["ghxk"][0], "5 天"),
-        ("2", DEPT["rf"], MATTER["rfsp"][0], "2 天"),
-        ("", DEPT["zj"], MATTER["sgxk"][0], ""),
-        ("3", DEPT["zj"], MATTER["jgba"][0], "3 天"),
+        ("1", "—", on_path("ghxk"), "5 天"),
+        ("2", "—", on_path("rfsp"), "2 天"),
+        ("2", "—", on_path("sgxk"), "1 天"),
+        ("3", "—", on_path("jgba"), "3 天"),
     ]
 
 
@@ -409,20 +469,21 @@ def test_recommend_stage_matters_materials_and_summary_lines(mini_path: Path) ->
         [(1, "ghxk"), (2, "rfsp"), (2, "sgxk"), (3, "jgba")], critical={"ghxk", "sgxk", "jgba"}
     )
     header, rows = table(result.stdout, "材料 (每项只交一次)")
-    assert header == ["材料", "用于"]
-    assert flat(rows) == [
-        (MATERIAL["license"], "4 个事项"),
-        (MATERIAL["drawings"], "2 个事项"),
-        (MATERIAL["form"], "2 个事项"),
+    assert header == ["材料", "用于", ""]
+    assert flat(rows) == [  # none 免提交 or 可告知承诺: the third column is empty
+        (MATERIAL["license"], "4 个事项", ""),
+        (MATERIAL["drawings"], "2 个事项", ""),
+        (MATERIAL["form"], "2 个事项", ""),
     ]
     out = lines(result.stdout)
     assert out[-4:] == [
-        "时限: 串联 11 天, 并联 9 天",
-        "材料 8 → 3, 跑动 4 → 1, 环节 4 → 3",
+        TIME_LINE.format(11, 9, 9),
+        "材料 8 → 3, 跑动 4 → 3, 环节 4 → 3",
         BIG_AREA_LINE,
         SPECIAL_LINE,
     ]
-    assert not [line for line in out if line.startswith("须已取得")]
+    for note in ("须已取得", "由他方办理", "假定", "另可选择的场景"):
+        assert not [line for line in out if line.startswith(note)], note
 
 
 def test_recommend_stage_json(mini_path: Path) -> None:
@@ -479,32 +540,43 @@ def test_recommend_stage_json(mini_path: Path) -> None:
             "departments": [{"id": "gh", "name": DEPT["gh"]}],
             "matters": ["ghxk"],
             "days": 5,
+            "steps": [alone("ghxk")],
         },
         {
             "phase": 2,
             "departments": [{"id": "rf", "name": DEPT["rf"]}, {"id": "zj", "name": DEPT["zj"]}],
             "matters": ["rfsp", "sgxk"],
             "days": 2,
+            "steps": [alone("rfsp"), alone("sgxk")],
         },
         {
             "phase": 3,
             "departments": [{"id": "zj", "name": DEPT["zj"]}],
             "matters": ["jgba"],
             "days": 3,
+            "steps": [alone("jgba")],
         },
     ]
     assert body["estimate"] == {
         "serial_days": 11,
         "parallel_days": 9,
         "critical_path": ["ghxk", "sgxk", "jgba"],
+        "elapsed_days": 9,
+        "with_commitment_days": 9,
+        "excluded": [],
     }
     assert body["savings"] == {
         "materials_before": 8,
         "materials_after": 3,
         "visits_before": 4,
-        "visits_after": 1,
+        "visits_after": 3,
         "steps_before": 4,
         "steps_after": 3,
+        "materials_shared": 0,
+        "materials_by_commitment": 0,
+        # statutory days 20 + 20 + 7 + 15 one after the other; decision time along the path 9
+        "days_before": 62,
+        "days_after": 9,
     }
     assert [q["id"] for q in body["pending_questions"]] == ["big_area", "special_project"]
     assert body["pending_questions"][1] == {
@@ -515,14 +587,18 @@ def test_recommend_stage_json(mini_path: Path) -> None:
             {"value": "是", "adds": [{"kind": "matter", "id": "xfsc", "name": MATTER["xfsc"][0]}]},
             {"value": "否", "adds": []},
         ],
+        "default": None,
     }
     assert body["answers"] == {} and body["prerequisites_held"] == []
+    # no default, no other party, no life-event scenario in the mini catalog
+    assert body["assumptions"] == [] and body["by_others"] == [] and body["other_scenarios"] == []
 
 
 # --- recommend: answers --------------------------------------------------------------------------
 # special_project=是 adds xfsc (zj, 5 d, requires ghxk: phase 2) and big_area=是 adds fire_docs
-# to sgxk. Serial 11+5 = 16; parallel ghxk -> xfsc = 10; phase 2 lasts 5 days. Materials 8 + 1
-# (xfsc drawings) + 1 (fire_docs) = 10 before, 4 after; visits 5 -> 1; steps 5 -> 3.
+# to sgxk. Serial 11+5 = 16; parallel ghxk -> xfsc = 10 (elapsed too); phase 2 lasts 5 days.
+# Materials 8 + 1 (xfsc drawings) + 1 (fire_docs) = 10 before, 4 after; windows kaigong_bundle
+# (rfsp, sgxk), ghxk, xfsc, jgba: visits 5 -> 1 + 1 + 1 + 1 = 4, steps 5 -> 4.
 
 BOTH_YES = ["--answer", "special_project=是", "--answer", "big_area=是"]
 
@@ -531,11 +607,14 @@ def test_recommend_with_answers_adds_the_matter_and_the_material(mini_path: Path
     result = ok([*CONSTRUCTION, *BOTH_YES, "--data", str(mini_path)])
     assert result.stderr == ""
     _, rows = table(result.stdout, "部门路径 department path")
-    assert len(rows) == 3
-    phase, departments, matters, days = rows[1]
-    assert (phase, days) == (["2"], ["5 天"])
-    assert set(departments) == {DEPT["rf"], DEPT["zj"]}
-    assert matters == [MATTER["rfsp"][0], MATTER["sgxk"][0], MATTER["xfsc"][0]]
+    # one row per step: phase 2 holds three steps, each its own matter and days
+    assert flat(rows) == [
+        ("1", "—", on_path("ghxk"), "5 天"),
+        ("2", "—", on_path("rfsp"), "2 天"),
+        ("2", "—", on_path("sgxk"), "1 天"),
+        ("2", "—", on_path("xfsc"), "5 天"),
+        ("3", "—", on_path("jgba"), "3 天"),
+    ]
     _, rows = table(result.stdout, "事项 matters")
     assert flat(rows) == matters_rows(
         [(1, "ghxk"), (2, "rfsp"), (2, "sgxk"), (2, "xfsc"), (3, "jgba")],
@@ -543,13 +622,13 @@ def test_recommend_with_answers_adds_the_matter_and_the_material(mini_path: Path
     )
     _, rows = table(result.stdout, "材料 (每项只交一次)")
     assert flat(rows) == [
-        (MATERIAL["license"], "4 个事项"),
-        (MATERIAL["drawings"], "3 个事项"),
-        (MATERIAL["form"], "2 个事项"),
-        (MATERIAL["fire_docs"], "1 个事项"),
+        (MATERIAL["license"], "4 个事项", ""),
+        (MATERIAL["drawings"], "3 个事项", ""),
+        (MATERIAL["form"], "2 个事项", ""),
+        (MATERIAL["fire_docs"], "1 个事项", ""),
     ]
     out = lines(result.stdout)
-    assert out[-2:] == ["时限: 串联 16 天, 并联 10 天", "材料 10 → 4, 跑动 5 → 1, 环节 5 → 3"]
+    assert out[-2:] == [TIME_LINE.format(16, 10, 10), "材料 10 → 4, 跑动 5 → 4, 环节 5 → 4"]
     assert not [line for line in out if line.startswith("待答")]
 
 
@@ -565,6 +644,9 @@ def test_recommend_json_echoes_the_answers_and_says_what_they_added(mini_path: P
         "serial_days": 16,
         "parallel_days": 10,
         "critical_path": ["ghxk", "xfsc"],
+        "elapsed_days": 10,
+        "with_commitment_days": 10,
+        "excluded": [],
     }
 
 
@@ -573,7 +655,7 @@ def test_recommend_one_answer_leaves_the_other_question_pending(mini_path: Path)
     out = lines(result.stdout)
     assert [line for line in out if line.startswith("待答")] == [BIG_AREA_LINE]
     assert MATTER["xfsc"][0] not in result.stdout
-    assert "时限: 串联 11 天, 并联 9 天" in out
+    assert TIME_LINE.format(11, 9, 9) in out
 
 
 @pytest.mark.parametrize(
@@ -611,29 +693,31 @@ def test_recommend_without_a_stage_is_a_usage_error(mini_path: Path) -> None:
 
 
 def test_recommend_circulation(mini_path: Path) -> None:
-    # sales -> car_sales: yyzz (sj, 1 d), then xsba (sw, 3 d, requires yyzz); both online, so
-    # no visit after; yyzz legal_rep_id form + xsba license legal_rep_id: 4 -> 3.
+    # sales -> car_sales: yyzz (sj, 1 d), then xsba (sw, 3 d, requires yyzz); car_sales is one
+    # window: visits 1 + 0 = 1 before, min(1, 1 + 0) = 1 after (online or not), steps 2 -> 1;
+    # yyzz legal_rep_id form + xsba license legal_rep_id: 4 -> 3.
     result = ok([*CIRCULATION, "--data", str(mini_path)])
     out = lines(result.stdout)
     assert out[:2] == ["新能源汽车 / 流通 (1 个场景)", "一件事: 汽车销售一件事"]
     _, printed = physical_rows(result.stdout, "部门路径 department path")
     assert [tuple(r) for r in printed] == [
-        ("1", DEPT["sj"], MATTER["yyzz"][0], "1 天"),
-        ("2", DEPT["sw"], MATTER["xsba"][0], "3 天"),
+        ("1", "—", on_path("yyzz"), "1 天"),
+        ("2", "—", on_path("xsba"), "3 天"),
     ]
     _, rows = table(result.stdout, "事项 matters")
     assert flat(rows) == matters_rows([(1, "yyzz"), (2, "xsba")], critical={"yyzz", "xsba"})
     _, rows = table(result.stdout, "材料 (每项只交一次)")
     assert flat(rows) == [
-        (MATERIAL["legal_rep_id"], "2 个事项"),
-        (MATERIAL["form"], "1 个事项"),
-        (MATERIAL["license"], "1 个事项"),
+        (MATERIAL["legal_rep_id"], "2 个事项", ""),
+        (MATERIAL["form"], "1 个事项", ""),
+        (MATERIAL["license"], "1 个事项", ""),
     ]
-    assert out[-2:] == ["时限: 串联 4 天, 并联 4 天", "材料 4 → 3, 跑动 1 → 0, 环节 2 → 2"]
+    assert out[-2:] == [TIME_LINE.format(4, 4, 4), "材料 4 → 3, 跑动 1 → 1, 环节 2 → 1"]
 
 
 def test_recommend_one_scenario_moves_the_critical_path(mini_path: Path) -> None:
     # kaigong alone: ghxk, then rfsp (2 d) and sgxk (1 d): the critical path runs through rfsp.
+    # Windows kaigong_bundle (rfsp, sgxk) and ghxk: visits 3 -> 1 + 1 = 2, steps 3 -> 2.
     result = ok([*CONSTRUCTION, "--scenario", "kaigong", "--data", str(mini_path)])
     out = lines(result.stdout)
     assert out[:2] == ["新能源汽车 / 建设 / 新建厂房开工", "一件事: 开工一件事"]
@@ -641,25 +725,36 @@ def test_recommend_one_scenario_moves_the_critical_path(mini_path: Path) -> None
     assert flat(rows) == matters_rows(
         [(1, "ghxk"), (2, "rfsp"), (2, "sgxk")], critical={"ghxk", "rfsp"}
     )
-    assert "时限: 串联 8 天, 并联 7 天" in out
-    assert "材料 7 → 3, 跑动 3 → 1, 环节 3 → 2" in out
+    assert TIME_LINE.format(8, 7, 7) in out
+    assert "材料 7 → 3, 跑动 3 → 2, 环节 3 → 2" in out
     assert [line for line in out if line.startswith("待答")] == [BIG_AREA_LINE, SPECIAL_LINE]
 
 
 def test_recommend_lists_prerequisites_that_must_already_be_held(mini_path: Path) -> None:
-    # jungong alone: jgba needs sgxk, which is outside the scenario.
+    # jungong alone: jgba needs sgxk, which is outside the scenario; the catalog puts sgxk in
+    # kaigong_bundle, which serves kaigong (建设 · 新建厂房开工). jgba alone keeps its 1 visit.
     args = [*CONSTRUCTION, "--scenario", "jungong", "--data", str(mini_path)]
     out = lines(ok(args).stdout)
     assert out[0] == "新能源汽车 / 建设 / 竣工验收"
     assert not [line for line in out if line.startswith("一件事")]
     assert out[-3:] == [
-        "时限: 串联 3 天, 并联 3 天",
-        "材料 1 → 1, 跑动 1 → 0, 环节 1 → 1",
-        f"须已取得: {MATTER['sgxk'][0]}",
+        TIME_LINE.format(3, 3, 3),
+        "材料 1 → 1, 跑动 1 → 1, 环节 1 → 1",
+        f"须已取得: {MATTER['sgxk'][0]}（建设 · 新建厂房开工）",
     ]
     body = json.loads(ok([*args, "--json"]).stdout)
     assert body["prerequisites_held"] == [
-        {"id": "sgxk", "name": MATTER["sgxk"][0], "required_by": ["jgba"]}
+        {
+            "id": "sgxk",
+            "name": MATTER["sgxk"][0],
+            "required_by": ["jgba"],
+            "places": [
+                {
+                    "stage": {"id": "nev.construction", "name": "建设"},
+                    "scenario": {"id": "kaigong", "name": "新建厂房开工"},
+                }
+            ],
+        }
     ]
 
 
@@ -713,31 +808,22 @@ def test_recommend_with_no_matter_until_answered_asks_the_question(mini_copy: Pa
     assert body["matters"][0]["reasons"] == ["condition:need_ba=是", "scenario:jungong"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with every question answered and no matter to handle, recommend still says the "
-    "matters depend on the answers and asks to answer the questions below (there are none)",
-)
 def test_recommend_with_nothing_to_do_and_nothing_to_ask_does_not_ask(mini_copy: Path) -> None:
     data = str(situational_jungong(mini_copy))
     body = json.loads(ok([*JUNGONG, "--answer", "need_ba=否", "--json", "--data", data]).stdout)
     assert body["matters"] == [] and body["pending_questions"] == []
     result = ok([*JUNGONG, "--answer", "need_ba=否", "--data", data])
-    assert lines(result.stdout)[0] == "新能源汽车 / 建设 / 竣工验收"
+    assert lines(result.stdout) == ["新能源汽车 / 建设 / 竣工验收", "本位置没有需要办理的事项。"]
     assert "请先回答" not in result.stdout and "--answer" not in result.stdout
+    assert result.stderr == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the 部门路径 table prints a phase's departments (sorted by id) and its matters "
-    "(sorted by id) as two independent columns, so a line can pair a matter with another "
-    "matter's department",
-)
 def test_department_path_lines_pair_each_matter_with_its_own_department(
     mini_copy: Path,
 ) -> None:
     # sgxk handled by gh instead of zj: phase 2 is rfsp (rf) and sgxk (gh); departments sorted
-    # by id are gh, rf, so the lines read gh | rfsp and rf | sgxk.
+    # by id are gh, rf, so two independent columns would read gh | rfsp and rf | sgxk. Each
+    # line of the 事项 — 办理部门 column must name the matter's own department.
     path = mini_copy / "matters.csv"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace(",区,zj,7,1,", ",区,gh,7,1,"), encoding="utf-8")
@@ -748,10 +834,14 @@ def test_department_path_lines_pair_each_matter_with_its_own_department(
     by_name = {name: DEPT[dept] for name, dept, *_ in MATTER.values()} | {
         MATTER["sgxk"][0]: DEPT["gh"]
     }
-    department = ""
-    for _, dept, matter, _ in printed:
-        department = dept or department  # a blank department continues the one above
-        assert department == by_name[matter], matter
+    paired = [tuple(line.split(" — ")) for _, _, line, _ in printed if line]
+    assert sorted(name for name, _ in paired) == sorted(
+        MATTER[m][0] for m in ("ghxk", "rfsp", "sgxk")
+    )
+    for name, department in paired:
+        assert department == by_name[name], name
+    assert on_path("sgxk", "gh") in [line for _, _, line, _ in printed]
+    assert on_path("rfsp") in [line for _, _, line, _ in printed]
 
 
 # --- search ------------------------------------------------------------------------------------
@@ -885,6 +975,9 @@ def test_synth_writes_a_valid_catalog_n_times_the_base(mini_path: Path, tmp_path
         "serial_days": 11,
         "parallel_days": 9,
         "critical_path": ["ghxk.s1", "sgxk.s1", "jgba.s1"],
+        "elapsed_days": 9,
+        "with_commitment_days": 9,
+        "excluded": [],
     }
 
 
@@ -1087,7 +1180,8 @@ def test_flowchart_with_answers_and_held_prerequisites(mini_path: Path, tmp_path
     args = ["viz", "flowchart", *JUNGONG[1:], "-o", str(target), "--data", str(mini_path)]
     ok(args)
     html = target.read_text(encoding="utf-8")
-    assert f"须已取得（本阶段之外的前置事项）</h2><ul>\n<li>{MATTER['sgxk'][0]}</li>" in html
+    held = f"<li>{MATTER['sgxk'][0]}（建设 · 新建厂房开工）</li>"  # with where the catalog puts it
+    assert f"须已取得（本阶段之外的前置事项）</h2><ul>\n{held}" in html
 
 
 def test_flowchart_unknown_stage_writes_nothing(mini_path: Path, tmp_path: Path) -> None:
@@ -1141,6 +1235,9 @@ def test_serve_prints_a_banner_on_stderr_and_serves(
         "serial_days": 11,
         "parallel_days": 9,
         "critical_path": ["ghxk", "sgxk", "jgba"],
+        "elapsed_days": 9,
+        "with_commitment_days": 9,
+        "excluded": [],
     }
     assert [(p["phase"], p["matters"], p["days"]) for p in body["department_path"]] == [
         (1, ["ghxk"], 5),

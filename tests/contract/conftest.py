@@ -20,6 +20,7 @@ from graph.stores.factory import BackendConfig, embedded_backend, open_backend
 from loaders import load_catalog
 
 MINI = Path(__file__).parents[1] / "fixtures" / "mini"
+RULES = Path(__file__).parents[1] / "fixtures" / "rules"
 BACKENDS = ["memory", "neo4j"]
 
 
@@ -89,3 +90,14 @@ def mini_backend(request: pytest.FixtureRequest, mini: Catalog) -> GraphStore:
 def shipped_backend(request: pytest.FixtureRequest, shipped: Catalog) -> GraphStore:
     """The shipped catalog on each backend."""
     return _store(request, "shipped", shipped)
+
+
+@pytest.fixture(scope="session")
+def rules() -> Catalog:
+    return load_catalog(RULES)
+
+
+@pytest.fixture(params=BACKENDS)
+def rules_backend(request: pytest.FixtureRequest, rules: Catalog) -> GraphStore:
+    """The planning-rules catalog (tests/fixtures/rules) on each backend."""
+    return _store(request, "rules", rules)

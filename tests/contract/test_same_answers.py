@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graph.model import Catalog, Position
-from graph.planner import every_position, recommend
+from graph.planner import every_position, recommend, resolve
 from graph.search import search
 from graph.store import GraphStore
 from graph.stores.memory import MemoryStore
@@ -48,7 +48,7 @@ def _check_recommendations(store: GraphStore, catalog: Catalog) -> None:
         assert store.position_subgraph(position) == sub, position
         # Every combination of answers for up to two questions of the position.
         choices: list[dict[str, str]] = [{}]
-        for c in sub.conditions[:2]:
+        for c in resolve(sub, position).conditions[:2]:
             choices = [{**a, c.id: o} for a in choices for o in c.options]
         for answers in choices:
             assert recommend(store, position, answers) == recommend(oracle, position, answers)
@@ -101,3 +101,8 @@ def test_unknown_ids_on_every_backend(
     with pytest.raises(NotFound) as caught:
         recommend(mini_backend, position)
     assert caught.value.kind == kind
+
+
+def test_rules_catalog_same_answers(rules_backend: GraphStore, rules: Catalog) -> None:
+    _check_same(rules_backend, rules)
+    _check_recommendations(rules_backend, rules)

@@ -77,10 +77,14 @@ def test_a_condition_adds_a_material_for_a_matter(mini_store: MemoryStore) -> No
 def test_savings_visits_and_steps(mini_store: MemoryStore) -> None:
     rec = recommend(mini_store, KAIGONG)
     s = rec.savings
-    assert (s.visits_before, s.visits_after) == (3, 1)  # rfsp is not online
-    assert (s.steps_before, s.steps_after) == (3, 2)
+    # Before: one visit each (no baseline_visits given). After: kaigong_bundle (rfsp, sgxk) is
+    # one window, min(1, 1 + 1) = 1 visit; ghxk, alone, keeps its 1.
+    assert (s.visits_before, s.visits_after) == (3, 2)
+    assert (s.steps_before, s.steps_after) == (3, 2)  # windows: kaigong_bundle, ghxk
     online = recommend(mini_store, Position("nev", "nev.circulation"))
-    assert online.savings.visits_after == 0  # every matter online: no window visit
+    # car_sales (yyzz 1 visit, xsba 0) is one window: min(1, 1 + 0) = 1, online or not.
+    assert (online.savings.visits_before, online.savings.visits_after) == (1, 1)
+    assert (online.savings.steps_before, online.savings.steps_after) == (2, 1)
 
 
 def test_pending_questions_list_unanswered_conditions_with_effects(mini_store: MemoryStore) -> None:
@@ -144,13 +148,18 @@ def test_a_catalog_refused_by_the_loader_never_reaches_the_backend(
     ]
 
 
-def test_an_unchosen_condition_matter_required_by_a_chosen_one_is_held(mini_copy: Path) -> None:
+def test_an_unchosen_condition_matter_required_by_a_chosen_one_lapses(mini_copy: Path) -> None:
     with (mini_copy / "prerequisites.csv").open("a", encoding="utf-8") as f:
         f.write("jgba,xfsc,illustrative\n")
     store = MemoryStore(load_catalog(mini_copy))
-    rec = recommend(store, CONSTRUCTION)  # special_project unanswered: xfsc is not chosen
-    held = {h.id: (h.name, h.required_by) for h in rec.prerequisites_held}
-    assert held["xfsc"] == ("特殊建设工程消防设计审查", ["jgba"])
+    # special_project unanswered: xfsc is not chosen, but it is a candidate of the position
+    # (special_project could add it), so it is not held: jgba's requirement of it lapses.
+    rec = recommend(store, CONSTRUCTION)
+    assert "xfsc" not in {h.id for h in rec.prerequisites_held}
+    assert next(m for m in rec.matters if m.id == "jgba").requires == ["sgxk"]
+    chosen = recommend(store, CONSTRUCTION, {"special_project": "是"})
+    assert chosen.prerequisites_held == []
+    assert next(m for m in chosen.matters if m.id == "jgba").requires == ["sgxk", "xfsc"]
 
 
 def test_a_bundle_matter_an_answer_adds_is_situational(mini_copy: Path) -> None:

@@ -30,7 +30,8 @@ from graph.model import (
     Stage,
     StageKind,
 )
-from graph.planner import (
+from graph.planner import plan, resolve
+from graph.recommendation import (
     Estimate,
     HeldPrerequisite,
     OptionEffect,
@@ -40,8 +41,7 @@ from graph.planner import (
     QuestionOption,
     Recommendation,
     Savings,
-    plan,
-    resolve,
+    Step,
 )
 
 IND = "ind"
@@ -392,6 +392,12 @@ def test_independent_matters_share_phase_one() -> None:
     assert [p.phase for p in rec.department_path] == [1]
 
 
+def solo(matter_id: str, department: str, days: int) -> Step:
+    """The step of a matter handled alone: its own id, name, department and days."""
+    dept = Ref(department, name(department))
+    return Step(matter_id, "matter", name(matter_id), "", dept, [dept], [matter_id], days, days)
+
+
 def test_the_department_path_lists_departments_matters_and_longest_limit() -> None:
     sub = build(
         [
@@ -405,10 +411,17 @@ def test_the_department_path_lists_departments_matters_and_longest_limit() -> No
         requires=[("p2b", "root"), ("p2a", "root"), ("p2c", "root"), ("last", "p2b")],
     )
     rec = plan(sub, at("s1"), {})
+    # No bundle: every matter is a step of its own (sorted by id); a phase lasts its longest step.
     assert rec.department_path == [
-        Phase(1, [Ref("gh", name("gh"))], ["root"], 5),
-        Phase(2, [Ref("rf", name("rf")), Ref("zj", name("zj"))], ["p2a", "p2b", "p2c"], 2),
-        Phase(3, [Ref("gh", name("gh"))], ["last"], 3),
+        Phase(1, [Ref("gh", name("gh"))], ["root"], 5, [solo("root", "gh", 5)]),
+        Phase(
+            2,
+            [Ref("rf", name("rf")), Ref("zj", name("zj"))],
+            ["p2a", "p2b", "p2c"],
+            2,
+            [solo("p2a", "rf", 2), solo("p2b", "zj", 1), solo("p2c", "rf", 1)],
+        ),
+        Phase(3, [Ref("gh", name("gh"))], ["last"], 3, [solo("last", "gh", 3)]),
     ]
 
 
@@ -432,7 +445,15 @@ def test_the_estimate_is_the_serial_sum_and_the_longest_chain() -> None:
         requires=[("b", "a"), ("c", "b"), ("d", "a")],
     )
     rec = plan(sub, at("s1"), {})
-    assert rec.estimate == Estimate(serial_days=15, parallel_days=9, critical_path=["a", "b", "c"])
+    # Nothing excluded, no calendar window, no 告知承诺: elapsed and with-commitment = decision.
+    assert rec.estimate == Estimate(
+        serial_days=15,
+        parallel_days=9,
+        critical_path=["a", "b", "c"],
+        elapsed_days=9,
+        with_commitment_days=9,
+        excluded=[],
+    )
     assert {m.id for m in rec.matters if m.critical} == {"a", "b", "c"}
 
 
@@ -443,7 +464,7 @@ def test_the_longest_chain_is_by_days_not_by_length() -> None:
         requires=[("b", "a"), ("c", "b")],
     )
     rec = plan(sub, at("s1"), {})
-    assert rec.estimate == Estimate(8, 5, ["solo"])
+    assert rec.estimate == Estimate(8, 5, ["solo"], 5, 5, [])  # elapsed = decision here
     assert [m.id for m in rec.matters if m.critical] == ["solo"]
 
 
@@ -457,7 +478,7 @@ def test_ties_break_on_id(reverse: bool) -> None:
         requires=list(reversed(requires)) if reverse else requires,
     )
     rec = plan(sub, at("s1"), {})
-    assert rec.estimate == Estimate(8, 4, ["yy", "end_a"])
+    assert rec.estimate == Estimate(8, 4, ["yy", "end_a"], 4, 4, [])  # elapsed = decision here
     assert sorted(m.id for m in rec.matters if m.critical) == ["end_a", "yy"]
 
 
@@ -469,8 +490,9 @@ def test_a_chosen_situational_matter_can_move_the_critical_path() -> None:
         conditions=[ask("c1")],
         effects=[adds("c1", "是", "x")],
     )
-    assert plan(sub, at("s1"), {}).estimate == Estimate(6, 6, ["a", "b"])
-    assert plan(sub, at("s1"), {"c1": "是"}).estimate == Estimate(11, 10, ["a", "x"])
+    # elapsed and with-commitment equal the decision time: nothing excluded, no 告知承诺.
+    assert plan(sub, at("s1"), {}).estimate == Estimate(6, 6, ["a", "b"], 6, 6, [])
+    assert plan(sub, at("s1"), {"c1": "是"}).estimate == Estimate(11, 10, ["a", "x"], 10, 10, [])
 
 
 # --- prerequisites held ----------------------------------------------------------------------
@@ -490,7 +512,7 @@ def test_prerequisites_outside_the_plan_are_held_with_their_names() -> None:
     ]
 
 
-def test_an_unchosen_candidate_required_by_a_chosen_matter_is_held() -> None:
+def test_an_unchosen_candidate_required_by_a_chosen_matter_lapses() -> None:
     sub = build(
         [row("m1"), row("opt")],
         needs=[("s1", "m1")],
@@ -498,8 +520,14 @@ def test_an_unchosen_candidate_required_by_a_chosen_matter_is_held() -> None:
         conditions=[ask("c1")],
         effects=[adds("c1", "是", "opt")],
     )
-    held = plan(sub, at("s1"), {}).prerequisites_held
-    assert held == [HeldPrerequisite("opt", name("opt"), ["m1"])]
+    # opt is a candidate of the position (c1 could add it): unanswered it is not held, the
+    # requirement lapses (it is conditional on the variant).
+    unanswered = plan(sub, at("s1"), {})
+    assert unanswered.prerequisites_held == []
+    assert [(m.id, m.phase, m.requires) for m in unanswered.matters] == [("m1", 1, [])]
+    declined = plan(sub, at("s1"), {"c1": "否"})
+    assert declined.prerequisites_held == []
+    assert [(m.id, m.phase, m.requires) for m in declined.matters] == [("m1", 1, [])]
     chosen = plan(sub, at("s1"), {"c1": "是"})
     assert chosen.prerequisites_held == []
     assert {m.id: m.phase for m in chosen.matters} == {"opt": 1, "m1": 2}
@@ -581,13 +609,22 @@ def test_a_declined_material_is_not_asked() -> None:
 
 
 @pytest.mark.parametrize(
-    ("online", "visits_after"),
-    [((True, True, True), 0), ((True, False, True), 1), ((False, False, False), 1)],
-    ids=["all-online", "one-offline", "none-online"],
+    ("online", "bundled", "visits_after"),
+    [
+        ((True, True, True), False, 5),
+        ((True, False, True), False, 5),
+        ((False, False, False), False, 5),
+        ((True, True, True), True, 1),
+        ((False, False, False), True, 1),
+    ],
+    ids=["all-online", "one-offline", "none-online", "one-window", "one-window-none-online"],
 )
-def test_visits_before_sum_and_after_is_one_window_unless_all_online(
-    online: tuple[bool, bool, bool], visits_after: int
+def test_visits_before_sum_and_after_is_one_per_window(
+    online: tuple[bool, bool, bool], bundled: bool, visits_after: int
 ) -> None:
+    # Before: each matter's baseline (none given: its visits) 2 + 0 + 3 = 5. After: a matter
+    # outside any bundle keeps its own visits (2 + 0 + 3 = 5, online or not); a bundle of all
+    # three is one window, min(1, 2 + 0 + 3) = 1.
     sub = build(
         [
             row("a", visits=2, online=online[0]),
@@ -595,6 +632,8 @@ def test_visits_before_sum_and_after_is_one_window_unless_all_online(
             row("c", visits=3, online=online[2]),
         ],
         needs=[("s1", m) for m in "abc"],
+        serves=[("s1", "b1")] if bundled else [],
+        includes=[("b1", m) for m in "abc"] if bundled else [],
     )
     savings = plan(sub, at("s1"), {}).savings
     assert (savings.visits_before, savings.visits_after) == (5, visits_after)
@@ -608,17 +647,29 @@ def test_an_offline_matter_outside_the_plan_does_not_cost_a_visit() -> None:
         effects=[adds("c1", "是", "opt")],
     )
     savings = plan(sub, at("s1"), {"c1": "否"}).savings
-    assert (savings.visits_before, savings.visits_after) == (1, 0)
+    # Only m1 (1 visit, alone: it keeps it) counts; opt's 4 offline visits do not.
+    assert (savings.visits_before, savings.visits_after) == (1, 1)
 
 
-def test_steps_are_matters_before_and_phases_after() -> None:
+def test_steps_are_matters_before_and_windows_after() -> None:
     sub = build(
         [row(m) for m in "abcd"],
         needs=[("s1", m) for m in "abcd"],
         requires=[("b", "a"), ("c", "a")],
     )
     savings = plan(sub, at("s1"), {}).savings
-    assert (savings.steps_before, savings.steps_after) == (4, 2)
+    # No bundle: every matter is its own window (application), whatever the phases.
+    assert (savings.steps_before, savings.steps_after) == (4, 4)
+    bundled = build(
+        [row(m) for m in "abcd"],
+        needs=[("s1", m) for m in "abcd"],
+        serves=[("s1", "b1")],
+        includes=[("b1", "b"), ("b1", "c")],
+        requires=[("b", "a"), ("c", "a")],
+    )
+    savings = plan(bundled, at("s1"), {}).savings
+    # b and c in bundle b1 are one window: b1, a, d.
+    assert (savings.steps_before, savings.steps_after) == (4, 3)
 
 
 # --- empty position --------------------------------------------------------------------------
@@ -714,7 +765,7 @@ def test_the_rich_subgraph_plans_as_described() -> None:
     rec = plan(RICH, WHOLE, {"special": "是", "big": "是"})
     assert ids(rec) == ["ghxk", "rfsp", "sgxk", "xfsc", "jgba"]
     assert [b.id for b in rec.bundles] == ["b1"]
-    assert rec.estimate == Estimate(16, 10, ["ghxk", "xfsc"])
+    assert rec.estimate == Estimate(16, 10, ["ghxk", "xfsc"], 10, 10, [])  # elapsed = decision
     assert [(p.phase, p.matters, p.days) for p in rec.department_path] == [
         (1, ["ghxk"], 5),
         (2, ["rfsp", "sgxk", "xfsc"], 5),
@@ -727,13 +778,20 @@ def test_the_rich_subgraph_plans_as_described() -> None:
         "fire": ["sgxk"],
         "form": ["jgba"],
     }
+    # Windows: b1 (ghxk, sgxk) is one, min(1, 1 + 1) = 1 visit; rfsp 2, xfsc 1 and jgba 1 keep
+    # their own: 1 + 2 + 1 + 1 = 5 visits after (1 + 1 + 2 + 1 + 1 = 6 before), 4 windows for 5
+    # matters. Materials: 4 distinct, none 免提交 or replaced by a commitment.
     assert rec.savings == Savings(
         materials_before=7,
         materials_after=4,
         visits_before=6,
-        visits_after=1,
+        visits_after=5,
         steps_before=5,
-        steps_after=3,
+        steps_after=4,
+        materials_shared=0,
+        materials_by_commitment=0,
+        days_before=32,  # the statutory limits 10 + 2 + 4 + 10 + 6 one after the other
+        days_after=10,  # the decision time along the path
     )
 
 

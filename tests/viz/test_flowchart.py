@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from graph.model import Position
-from graph.planner import Recommendation, recommend
+from graph.planner import recommend
+from graph.recommendation import Recommendation
 from graph.stores.memory import MemoryStore
 from viz.flowchart import BOX_H, flowchart_html, layout, wrap
 
@@ -75,7 +76,8 @@ def test_page_shows_departments_days_and_summary(rec: Recommendation) -> None:
 
 def test_prerequisites_held_outside_the_position_are_listed(mini_store: MemoryStore) -> None:
     html = flowchart_html(recommend(mini_store, Position("nev", "nev.construction", "jungong")))
-    assert "须已取得" in html and "<li>建筑工程施工许可证核发</li>" in html
+    # with where the catalog puts it: kaigong_bundle serves kaigong (建设 · 新建厂房开工)
+    assert "须已取得" in html and "<li>建筑工程施工许可证核发（建设 · 新建厂房开工）</li>" in html
 
 
 def test_api_serves_the_flowchart(client: TestClient) -> None:

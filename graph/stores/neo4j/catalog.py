@@ -30,6 +30,7 @@ from graph.model import (
     Material,
     Matter,
     MatterDetail,
+    MatterPlace,
     Position,
     PositionSubgraph,
     Scenario,
@@ -239,6 +240,24 @@ class Neo4jStore:
         r = rows[0]
         matters = {m.id: m for m in _sorted(_record(Matter, x) for x in r["matters"])}
         prerequisites = sorted({(a, b): n for a, b, n in r["prerequisites"]}.items())
+        outside = {b: n for (_, b), n in prerequisites if b not in matters}
+        places = set()
+        for p in r["places"]:
+            if p["id"]:
+                for stage_props, scenario_props in p["places"]:
+                    stage, scenario = _record(Stage, stage_props), _record(Scenario, scenario_props)
+                    places.add(
+                        MatterPlace(
+                            p["id"],
+                            stage.industry_id,
+                            stage.id,
+                            stage.name,
+                            stage.order,
+                            scenario.id,
+                            scenario.name,
+                            scenario.life_event,
+                        )
+                    )
         return PositionSubgraph(
             industry=_record(Industry, r["industry"]) if r["industry"] else None,
             stage=_record(Stage, r["stage"]) if r["stage"] else None,
@@ -253,7 +272,7 @@ class Neo4jStore:
             materials={m.id: m for m in _sorted(_record(Material, x) for x in r["materials"])},
             conditions=_sorted(_record(Condition, x) for x in r["conditions"]),
             condition_effects=sorted(
-                (ConditionEffect(**e) for e in r["effects"]),
+                {ConditionEffect(**e) for e in r["effects"]},
                 key=lambda e: (e.condition_id, e.option, e.target_kind, e.target_id),
             ),
             scenario_matters=_links(r["sm"]),
@@ -261,7 +280,8 @@ class Neo4jStore:
             bundle_matters=_links(r["bm"]),
             matter_materials=_links(r["mm"]),
             prerequisites=[Link(a, b, "") for (a, b), _ in prerequisites],
-            outside_prerequisites={b: n for (_, b), n in prerequisites if b not in matters},
+            outside_prerequisites=outside,
+            prerequisite_places=sorted(places),
         )
 
     def search_candidates(self, terms: list[str]) -> list[SearchHit]:

@@ -262,7 +262,15 @@ WITH g, i, st, under, scenario_exists, scenarios,
 OPTIONAL MATCH (b:Bundle {gen: g}) WHERE b.id IN [x IN sb | x[1]]
 WITH g, i, st, under, scenario_exists, scenarios, sm, sb, conditions, collect(b) AS bundles
 WITH g, i, st, under, scenario_exists, scenarios, sm, sb, conditions, bundles,
-     reduce(a = [], b IN bundles | a + [(b)-[:INCLUDES]->(m:Matter) | [b.id, m.id]]) AS bm,
+     reduce(a = [], b IN bundles | a + [(b)-[:INCLUDES]->(m:Matter) | [b.id, m.id]]) AS bm
+// The questions that decide a listed matter, wherever they are asked.
+OPTIONAL MATCH (lm:Matter {gen: g})<-[:ADDS]-(dc:Condition)
+  WHERE lm.id IN [x IN sm | x[1]] + [x IN bm | x[1]]
+WITH g, i, st, under, scenario_exists, scenarios, sm, sb, bundles, bm, conditions,
+     collect(DISTINCT dc) AS deciding
+WITH g, i, st, under, scenario_exists, scenarios, sm, sb, bundles, bm,
+     conditions + deciding AS conditions
+WITH g, i, st, under, scenario_exists, scenarios, sm, sb, conditions, bundles, bm,
      reduce(a = [], c IN conditions | a + [(c)-[r:ADDS]->(t) | {
          condition_id: c.id, option: r.option, target_kind: toLower(labels(t)[0]),
          target_id: t.id, matter_id: r.matter_id, source: r.source}]) AS effects
@@ -271,9 +279,11 @@ WITH g, i, st, under, scenario_exists, scenarios, sm, sb, conditions, bundles, b
        + [e IN effects WHERE e.target_kind = 'matter' | e.target_id] AS candidate_ids
 OPTIONAL MATCH (m:Matter {gen: g})-[:HANDLED_BY]->(d:Department) WHERE m.id IN candidate_ids
 WITH i, st, under, scenario_exists, scenarios, sm, sb, conditions, bundles, bm, effects,
-     collect(m) AS matters, collect(DISTINCT d) AS departments
+     collect(DISTINCT m) AS matters, collect(DISTINCT d) AS departments
 RETURN i {.*} AS industry, st {.*} AS stage, under, scenario_exists,
-       [s IN scenarios | s {.*}] AS scenarios,
+       [s IN scenarios | s {.*}]
+         + reduce(a = [], c IN conditions | a + [(c)<-[:ASKS]-(x:Scenario) | x {.*}])
+         AS scenarios,
        sm, sb, bm, effects,
        [c IN conditions | c {.*}] AS conditions,
        [b IN bundles | b {.*}] AS bundles,
@@ -284,7 +294,12 @@ RETURN i {.*} AS industry, st {.*} AS stage, under, scenario_exists,
          + reduce(a = [], c IN conditions | a + [(c)-[:ADDS]->(x:Material) | x {.*}])
          AS materials,
        reduce(a = [], m IN matters | a + [(m)-[:REQUIRES]->(x:Matter) | [m.id, x.id, x.name]])
-         AS prerequisites
+         AS prerequisites,
+       // Where the catalog puts each required matter (the planner keeps those outside).
+       reduce(a = [], m IN matters | a + [(m)-[:REQUIRES]->(x:Matter) | {id: x.id, places:
+           [(x)<-[:NEEDS]-(s:Scenario)<-[:HAS_SCENARIO]-(t:Stage) | [t {.*}, s {.*}]]
+           + [(x)<-[:INCLUDES]-(:Bundle)<-[:SERVED_BY]-(s:Scenario)<-[:HAS_SCENARIO]-(t:Stage)
+              | [t {.*}, s {.*}]]}]) AS places
 """
 )
 
