@@ -7,7 +7,8 @@ basis, are in docs/planning-rules.md; in short:
 - scope: a position names an industry, one of its stages and optionally one scenario under that
   stage; without a scenario it covers the stage's own scenarios, not its life events (开办,
   变更, 注销 ...), which are offered as `other_scenarios` to choose one by one;
-- questions: those the covered scenarios ask, and those that decide a matter they list;
+- questions: those the covered scenarios ask, and, for a matter only their bundles list that none
+  of those decides, the questions elsewhere that decide it;
 - defaults: an unanswered question takes its default option (the typical enterprise), listed
   under `assumptions` and still under `pending_questions`; an answer overrides it;
 - matters: the scenarios' own, their bundles', and those the answers add, each once; a matter
@@ -19,8 +20,9 @@ basis, are in docs/planning-rules.md; in short:
 - steps, phases and time: graph/schedule.py;
 - savings: materials one per matter before, distinct and not held by the government after
   (those a commitment replaces become one 告知承诺书); visits at the pre-integration baseline
-  before, one per window after (a bundle is one window); applications one per matter before,
-  one per window after.
+  before, one per window after (a bundle is one window, one per 工程建设项目审批 stage it
+  spans); applications one per matter before, one per window after; days the statutory limits
+  one after the other before, the decision time along the path after.
 """
 
 from __future__ import annotations
@@ -96,6 +98,7 @@ class Scope:
     effects: list[ConditionEffect]
     matters: dict[str, Matter]
     reasons: dict[str, list[str]]
+    situational: set[str]  # candidates that apply only when an answer selects them
 
 
 def every_position(store: GraphStore) -> list[Position]:
@@ -167,9 +170,11 @@ def resolve(sub: PositionSubgraph, position: Position) -> Scope:
     for link in sub.bundle_matters:
         if link.a in bundle_ids:
             reasons.setdefault(link.b, []).append(f"bundle:{link.a}")
-    # The questions: those the scenarios ask, and, for a matter they list that none of those
-    # decides, the questions elsewhere that decide it (a bundle listing another scenario's
-    # variants asks that scenario's question).
+    # The questions: those the scenarios ask, and, for a matter only their bundles list that
+    # none of those decides, the questions elsewhere that decide it (a 全流程 bundle listing
+    # another scenario's variants asks that scenario's question). A matter a scenario itself
+    # needs is decided only by its own questions.
+    needed = {link.b for link in sub.scenario_matters if link.a in covered}
     own = {c.id for c in sub.conditions if c.scenario_id in covered}
     decided = {
         e.target_id
@@ -179,7 +184,9 @@ def resolve(sub: PositionSubgraph, position: Position) -> Scope:
     deciding = {
         e.condition_id
         for e in sub.condition_effects
-        if e.target_kind == "matter" and e.target_id in reasons and e.target_id not in decided
+        if e.target_kind == "matter"
+        and e.target_id in reasons
+        and e.target_id not in decided | needed
     }
     conditions = sorted(
         (c for c in sub.conditions if c.id in own or c.id in deciding), key=lambda c: c.id
@@ -190,7 +197,15 @@ def resolve(sub: PositionSubgraph, position: Position) -> Scope:
         (e for e in sub.condition_effects if e.condition_id in asked),
         key=lambda e: (e.condition_id, e.option, e.target_kind, e.target_id),
     )
-    candidates = set(reasons) | {e.target_id for e in effects if e.target_kind == "matter"}
+    added = {e.target_id for e in effects if e.target_kind == "matter"}
+    candidates = set(reasons) | added
+    # A matter an answer could add is situational (情形): it applies only when an answer
+    # selects it; one a scenario needs is situational only by that scenario's own questions.
+    situational = decided | {
+        e.target_id
+        for e in effects
+        if e.target_kind == "matter" and e.condition_id in deciding and e.target_id not in needed
+    }
     return Scope(
         industry=industry,
         stage=stage,
@@ -201,6 +216,7 @@ def resolve(sub: PositionSubgraph, position: Position) -> Scope:
         effects=effects,
         matters={m: sub.matters[m] for m in sorted(candidates)},
         reasons=reasons,
+        situational=situational,
     )
 
 
@@ -222,9 +238,8 @@ def plan(sub: PositionSubgraph, position: Position, answers: dict[str, str]) -> 
         else:
             added_materials.append((effect.target_id, effect.matter_id, tag))
 
-    # A matter some answer adds is situational (情形): it applies only when an answer selects
-    # it, even if a scenario or bundle lists it; variants of one question so exclude each other.
-    situational = {e.target_id for e in scope.effects if e.target_kind == "matter"}
+    # Variants of one question so exclude each other (see resolve for which are situational).
+    situational = scope.situational
     selected = {m for m, why in reasons.items() if any(r.startswith("condition:") for r in why)}
     applying = sorted(m for m in reasons if m not in situational or m in selected)
     others = [m for m in applying if sub.matters[m].party]
@@ -484,16 +499,17 @@ def _savings(
     decision_days: int,
 ) -> Savings:
     chosen_set = set(chosen)
-    window_of: dict[str, str] = {}
-    # A bundle is one window: one form, one set of materials (一窗受理); a 一类事 is one window
-    # for its whole family (一类事一窗办), so it is taken first.
+    # A bundle is one window: one form, one set of materials (一窗受理); a 一类事 one window for
+    # its family (一类事一窗办), so it is taken first. Across the stages of 工程建设项目审批 each
+    # stage is still one application with its own set of materials (国办发〔2019〕11号).
+    window_of: dict[str, tuple[str, str]] = {}
     for bundle in sorted(bundles, key=lambda b: (b.kind != BundleKind.ONE_CATEGORY, b.id)):
         for link in sub.bundle_matters:
             if link.a == bundle.id and link.b in chosen_set:
-                window_of.setdefault(link.b, bundle.id)
-    windows: dict[str, list[str]] = {}
+                window_of.setdefault(link.b, (bundle.id, sub.matters[link.b].approval_stage))
+    windows: dict[tuple[str, str], list[str]] = {}
     for m in chosen:
-        windows.setdefault(window_of.get(m, m), []).append(m)
+        windows.setdefault(window_of.get(m, (m, "")), []).append(m)
     # A window needing presence is one visit for all its matters; a matter alone keeps its own.
     visits_after = sum(
         min(1, sum(sub.matters[m].visits for m in ms)) if len(ms) > 1 else sub.matters[ms[0]].visits

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import networkx as nx
@@ -47,6 +47,7 @@ class _Snapshot:
     graph: nx.MultiDiGraph
     searchable: list[SearchHit]
     effects: dict[str, list[ConditionEffect]]  # by condition id, so a fetch never scans all
+    places: dict[str, list[MatterPlace]] = field(default_factory=dict)  # by matter, on demand
 
     def out(self, node: Node, rel: str) -> list[str]:
         """Ids of the targets of `rel` edges leaving `node`, sorted."""
@@ -323,7 +324,14 @@ class MemoryStore:
 
     @staticmethod
     def _places(snap: _Snapshot, matter_id: str) -> list[MatterPlace]:
-        """Where the catalog puts a matter: each stage and scenario that reaches it."""
+        """Where the catalog puts a matter: each stage and scenario that reaches it (kept on the
+        snapshot, which never changes)."""
+        if matter_id not in snap.places:
+            snap.places[matter_id] = MemoryStore._find_places(snap, matter_id)
+        return snap.places[matter_id]
+
+    @staticmethod
+    def _find_places(snap: _Snapshot, matter_id: str) -> list[MatterPlace]:
         cat = snap.catalog
         node = ("Matter", matter_id)
         scenarios = set(snap.into(node, "NEEDS")) | {

@@ -113,7 +113,7 @@ def _sub_centre(rows: Rows) -> None:
     # "整合市场监管、税务等12个部门资源"
     names = {r["department"] for r in rows}
     assert len(rows) == len(names) == 12
-    assert "郑州航空港区市场监督管理局" in names
+    assert "郑州航空港经济综合实验区市场监督管理和营商环境局" in names
     assert any("税务局" in n for n in names)
     assert DRUG_OFFICE in names
 

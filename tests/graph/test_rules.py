@@ -198,3 +198,11 @@ def test_visits_count_the_baseline_before_and_one_per_window_after(store: GraphS
     # after: 工程规划 1 and 施工图 0 on their own, 开工一件事 one window visit (人防 is offline)
     assert s.visits_after == 2
     assert (s.steps_before, s.steps_after) == (4, 3)
+
+
+def test_a_one_category_is_one_window_per_approval_stage(store: GraphStore) -> None:
+    s = recommend(store, BUILD).savings
+    # 项目审批一类事 holds every engineering matter: one application per stage it spans
+    # (立项用地, 工程建设, 施工, 竣工), each one visit when a matter of it still needs presence.
+    assert (s.steps_before, s.steps_after) == (8, 4)
+    assert s.visits_after == 4
