@@ -257,6 +257,19 @@ class MatterPlace:
     scenario_name: str
     life_event: str
 
+    @classmethod
+    def of(cls, matter_id: str, stage: Stage, scenario: Scenario) -> MatterPlace:
+        return cls(
+            matter_id,
+            stage.industry_id,
+            stage.id,
+            stage.name,
+            stage.order,
+            scenario.id,
+            scenario.name,
+            str(scenario.life_event),
+        )
+
 
 @dataclass(slots=True)
 class PositionSubgraph:

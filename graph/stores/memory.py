@@ -338,16 +338,7 @@ class MemoryStore:
             s for b in snap.into(node, "INCLUDES") for s in snap.into(("Bundle", b), "SERVED_BY")
         }
         return [
-            MatterPlace(
-                matter_id,
-                cat.stages[st].industry_id,
-                st,
-                cat.stages[st].name,
-                cat.stages[st].order,
-                s,
-                cat.scenarios[s].name,
-                cat.scenarios[s].life_event,
-            )
+            MatterPlace.of(matter_id, cat.stages[st], cat.scenarios[s])
             for s in sorted(scenarios)
             for st in snap.into(("Scenario", s), "HAS_SCENARIO")
         ]

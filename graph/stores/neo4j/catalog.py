@@ -245,17 +245,9 @@ class Neo4jStore:
         for p in r["places"]:
             if p["id"]:
                 for stage_props, scenario_props in p["places"]:
-                    stage, scenario = _record(Stage, stage_props), _record(Scenario, scenario_props)
                     places.add(
-                        MatterPlace(
-                            p["id"],
-                            stage.industry_id,
-                            stage.id,
-                            stage.name,
-                            stage.order,
-                            scenario.id,
-                            scenario.name,
-                            scenario.life_event,
+                        MatterPlace.of(
+                            p["id"], _record(Stage, stage_props), _record(Scenario, scenario_props)
                         )
                     )
         return PositionSubgraph(
