@@ -42,12 +42,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def uvicorn_server(env: dict[str, str]) -> Iterator[str]:
-    """One `chainkg serve` process on a free loopback port; yields its base URL."""
+def uvicorn_server(env: dict[str, str], workers: int = 1) -> Iterator[str]:
+    """One `chainkg serve` process (with `workers` worker processes) on a free loopback port;
+    yields its base URL."""
     port = free_port()
     root = Path(__file__).resolve().parents[1]
+    extra = ["--workers", str(workers)] if workers > 1 else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "cli", "serve", "--port", str(port), *extra],
         cwd=root,
         env={**os.environ, **env, "CHAINKG_LOG_LEVEL": "warning"},
         stdout=subprocess.DEVNULL,

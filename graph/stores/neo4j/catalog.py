@@ -8,6 +8,8 @@ view was bound to; a pinned view passes that generation to every call it makes.
 from __future__ import annotations
 
 import logging
+import threading
+import uuid
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -70,6 +72,8 @@ class Neo4jStore:
     def __init__(self, executor: Executor, *, switch_grace_s: float = 2.0) -> None:
         self._x = executor
         self.switch_grace_s = switch_grace_s
+        self._load_token = uuid.uuid4().hex  # this store's loads hold the lease under it
+        self._loading = threading.Lock()  # one load at a time from this store
 
     @property
     def executor(self) -> Executor:
@@ -82,14 +86,19 @@ class Neo4jStore:
         """A view reading the generation served now for its whole life (multi-statement reads)."""
         if self._x.gen is not None:
             return self
-        return Neo4jStore(self._x.pinned(), switch_grace_s=self.switch_grace_s)
+        view = Neo4jStore(self._x.pinned(), switch_grace_s=self.switch_grace_s)
+        view._load_token = self._load_token
+        return view
 
     def ping(self) -> None:
         self._x.ping()
 
     def replace_catalog(self, catalog: Catalog, progress: ProgressFn | None = None) -> LoadReport:
         """Load `catalog` as a new generation and switch to it atomically (loads.py)."""
-        return load_generation(self._x, catalog, progress, self.switch_grace_s)
+        with self._loading:
+            return load_generation(
+                self._x, catalog, progress, self.switch_grace_s, self._load_token
+            )
 
     def _read(self, statement: str, /, **params: Any) -> list[neo4j.Record]:
         return self._x.read(statement, **params)

@@ -58,13 +58,15 @@ FULLTEXT_FIELDS = (
 DROP_FULLTEXT = f"DROP INDEX {FULLTEXT_INDEX} IF EXISTS"
 AWAIT_INDEXES = "CALL db.awaitIndexes(300)"
 SERVED_GEN = "MATCH (s:ChainKGState {key: 'catalog'}) RETURN s.gen AS gen"
-# One load at a time: a lease on the state node. Writing `_lock` first takes the node's write
-# lock, so the read of `loading` that follows cannot race another loader's.
+# One load at a time: a lease on the state node, held under the loading store's token (so the
+# same store may take over a lease its own failed load could not release). Writing `_lock`
+# first takes the node's write lock, so the read of `loading` that follows cannot race another
+# loader's.
 ACQUIRE_LOAD = """
 MERGE (s:ChainKGState {key: 'catalog'})
 SET s._lock = true
-WITH s, s.loading IS NULL OR s.loading_since < datetime() - duration({minutes: $lease_minutes})
-     AS free
+WITH s, s.loading IS NULL OR s.loading = $token
+        OR s.loading_since < datetime() - duration({minutes: $lease_minutes}) AS free
 SET s.loading = CASE WHEN free THEN $token ELSE s.loading END,
     s.loading_since = CASE WHEN free THEN datetime() ELSE s.loading_since END
 REMOVE s._lock

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -32,7 +31,7 @@ from graph.tables import LABELS, catalog_edges, catalog_nodes, to_properties
 
 log = logging.getLogger("chainkg.neo4j")
 BATCH = 10_000
-LEASE_MINUTES = 30
+LEASE_MINUTES = 5  # renewed on every batch; a dead loader blocks others this long at most
 ProgressFn = Callable[[int, int], None]  # (rows done, rows total)
 
 
@@ -50,9 +49,12 @@ def ensure_schema(x: Executor) -> None:
 
 
 def load_generation(
-    x: Executor, catalog: Catalog, progress: ProgressFn | None, grace_s: float
+    x: Executor, catalog: Catalog, progress: ProgressFn | None, grace_s: float, token: str
 ) -> LoadReport:
     """Load `catalog` into `store` as a new generation and switch to it (see module doc).
+
+    `token` identifies the loading store: a lease under the same token (a load of this store
+    that failed while the server was away, so could not release it) is taken over.
 
     Raises:
         LoadInProgress: another process holds the load lease.
@@ -60,7 +62,6 @@ def load_generation(
     """
     ensure_schema(x)
     started = time.perf_counter()
-    token = uuid.uuid4().hex
     lease = x.write(cypher.ACQUIRE_LOAD, token=token, lease_minutes=LEASE_MINUTES)[0]
     if not lease["free"]:
         raise LoadInProgress(f"another catalog load is in progress (since {lease['since']})")
