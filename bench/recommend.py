@@ -4,6 +4,7 @@ Each figure sits beside a trivial baseline measured in the same run (in process:
 route's function; over HTTP: GET /v1/health; on Neo4j: a `RETURN 1` round trip).
 
     python -m bench.recommend [--backend memory|neo4j] [--data PATH] [--rounds N]
+    python -m bench.recommend --scale 100      # the shipped positions on an N x catalog too
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from functools import partial
 import httpx
 
 from api.routes.meta import health
-from api.settings import Settings
+from api.settings import Settings, shipped_catalog
 from api.startup import prepare_startup
 from bench.common import percentiles, table, timed, uvicorn_server
 from graph.planner import every_position, recommend
@@ -36,7 +37,17 @@ def main() -> None:
     parser.add_argument("--data", default=None, help="catalog path (default: shipped)")
     parser.add_argument("--rounds", type=int, default=3, help="passes over every position")
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP measurement")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=0,
+        help="also plan the shipped positions on an N x synthetic catalog (embedded) and print "
+        "the ratio: what grows with the catalog",
+    )
     args = parser.parse_args()
+    if args.scale:
+        scaling(args.scale, args.rounds)
+        return
 
     env = {"CHAINKG_BACKEND": args.backend}
     if args.data:
@@ -86,6 +97,32 @@ def main() -> None:
     print(table(rows, ("measure", "n", "p50 ms", "p99 ms")))
     backend.close()
     os.environ.pop("CHAINKG_BACKEND", None)
+
+
+def scaling(scale: int, rounds: int) -> None:
+    """The shipped catalog's positions planned on it and on a `scale` x synthetic copy."""
+    from graph.stores.factory import embedded_backend
+    from loaders import load_catalog
+    from loaders.synthetic import synth
+
+    base = load_catalog(shipped_catalog())
+    small = embedded_backend(base).catalog
+    big = embedded_backend(synth(base, scale)).catalog
+    todo = every_position(small)
+    rows = []
+    samples: dict[str, list[int]] = {"shipped": [], f"{scale}x": []}
+    for store in (small, big):  # warm-up
+        for p in todo:
+            recommend(store, p)
+    for _ in range(rounds):  # alternate, so drift of the machine hits both alike
+        for name, store in (("shipped", small), (f"{scale}x", big)):
+            for p in todo:
+                samples[name] += timed(partial(recommend, store, p), 1)
+    for name, found in samples.items():
+        rows.append(_row(f"in process: recommend, {name} catalog", found))
+    ratio = percentiles(samples[f"{scale}x"])[0] / percentiles(samples["shipped"])[0]
+    print(table(rows, ("measure", "n", "p50 ms", "p99 ms")))
+    print(f"p50 ratio {scale}x / shipped: {ratio:.2f} (the same {len(todo)} positions)")
 
 
 def _row(name: str, samples: list[int]) -> tuple[str, ...]:
