@@ -10,7 +10,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import problems
+from api import docs, openapi, problems
+from api.limits import Limits
+from api.middleware import BodyLimit, ErrorGuard, HeadAsGet, SecurityHeaders
 from api.routes import catalog, meta, planning, viz
 from api.settings import Settings, get_settings
 from api.startup import StartupLoad, prepare_startup
@@ -23,7 +25,10 @@ DESCRIPTION = """
 产业链政务服务知识图谱 API. For an enterprise position in an industry chain (industry, stage,
 scenario and the answers to situational questions) it answers which matters (事项), which
 materials (each asked once), which departments in what order and in parallel, how long, and what
-the integration (一件事) saves. Errors are RFC 9457 `application/problem+json`.
+the integration (一件事) saves. Errors are RFC 9457 `application/problem+json`. The API only
+reads: no request changes the catalog. Request bodies, ids, answers and the number of answers
+are bounded (CHAINKG_MAX_* settings; 413 or 422 over a limit). HEAD is answered wherever GET
+is. Paths have no trailing slash: `/v1/health/` is 404, never a redirect.
 """
 
 
@@ -72,14 +77,26 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url="/v1/openapi.json",
-        docs_url="/v1/docs",
+        docs_url=None,  # api/docs.py serves it, without a CDN
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+        # No redirect from `/v1/x/` to `/v1/x`: Starlette's would write the request's Host
+        # header into Location; a path with a trailing slash is simply not found.
+        redirect_slashes=False,
     )
     app.state.backend = backend
     app.state.startup = None
+    limits = Limits.of(settings)
     problems.install(app)
     for router in (meta.router, catalog.router, planning.router, viz.router):
         app.include_router(router, prefix="/v1")
+    docs.install(app)
+    openapi.install(app, limits)
+    # Added innermost first: a request meets SecurityHeaders, HeadAsGet, ErrorGuard, BodyLimit.
+    app.add_middleware(BodyLimit, limits=limits)
+    app.add_middleware(ErrorGuard)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

@@ -1,8 +1,16 @@
-"""RFC 9457 problem details: the one place where chainkg errors become HTTP responses."""
+"""RFC 9457 problem details: the one place where chainkg errors become HTTP responses.
+
+Whatever a request carried, a problem response can be encoded and stays small: every text of the
+body goes through `echo`, which replaces what UTF-8 cannot encode (lone surrogates, which a JSON
+body may spell as escapes) and cuts an echoed value at ECHO_CHARS characters, saying so; a
+validation problem lists at most MAX_ERRORS errors, saying how many more there were.
+"""
 
 from __future__ import annotations
 
+import http
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,21 +18,89 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.limits import BODY_SETTING
 from graph.errors import BackendUnavailable, CatalogError, InvalidRequest, NotFound
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "urn:chainkg:problem:"  # a URI that identifies the kind (RFC 9457 §3.1.1)
+ECHO_CHARS = 200  # the longest piece of input a problem repeats
+TEXT_CHARS = 2000  # the longest text member of a problem (a message quoting a few values)
+MAX_ERRORS = 20  # validation errors listed in `errors`
+DETAIL_ERRORS = 3  # of which repeated in `detail`
 log = logging.getLogger("chainkg.api")
+
+Responses = dict[int | str, dict[str, Any]]
+NOT_FOUND: Responses = {404: {"description": "An id names nothing in the catalog"}}
+"""`responses=` of a route that looks ids up; api/openapi.py documents the problem it answers."""
+
+_UNENCODABLE = re.compile("[\ud800-\udfff]")  # lone surrogates: no UTF-8 for them
+
+
+def echo(value: object, limit: int = ECHO_CHARS) -> str:
+    """`value` as a problem may repeat it: encodable, and cut at `limit` characters, saying so."""
+    text = _UNENCODABLE.sub("\ufffd", str(value))
+    if len(text) > limit:
+        return f"{text[:limit]}… (cut: {len(text)} characters in all)"
+    return text
+
+
+def _encodable(value: Any) -> Any:
+    """Every string in a problem body (keys too) made encodable and bounded."""
+    if isinstance(value, str):
+        return echo(value, TEXT_CHARS)
+    if isinstance(value, dict):
+        return {echo(k, ECHO_CHARS): _encodable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encodable(v) for v in value]
+    return value
 
 
 def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
     body = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail, **extra}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return JSONResponse(_encodable(body), status_code=status, media_type=PROBLEM_JSON)
+
+
+def body_too_large(limit: int) -> JSONResponse:
+    """413 for a body over CHAINKG_MAX_BODY_BYTES (api/middleware.py BodyLimit sends it)."""
+    response = problem(
+        413,
+        "body-too-large",
+        "Request body too large",
+        f"the request body is larger than {limit} bytes, the limit set by {BODY_SETTING}",
+        limit=limit,
+        setting=BODY_SETTING,
+    )
+    response.headers["Connection"] = "close"  # the rest of the body is not read
+    return response
+
+
+def unexpected() -> JSONResponse:
+    """500 without internals: what went wrong is in the log only."""
+    return problem(500, "internal", "Internal error", "an unexpected error; see the log")
 
 
 def _location(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    parts = [echo(p) for p in loc if p not in ("body", "query", "path")]
     return ".".join(parts) or "body"
+
+
+def _listed(errors: list[dict[str, str]]) -> tuple[list[dict[str, str]], str]:
+    """The errors a problem lists (at most MAX_ERRORS), and a detail naming the first few."""
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:DETAIL_ERRORS])
+    if len(errors) > DETAIL_ERRORS:
+        detail += f" (and {len(errors) - DETAIL_ERRORS} more)"
+    if len(errors) > MAX_ERRORS:
+        detail += f"; `errors` lists the first {MAX_ERRORS} of {len(errors)}"
+        errors = errors[:MAX_ERRORS]
+    return errors, detail
+
+
+def _allow(value: str) -> str:
+    """An `Allow` header naming HEAD wherever it names GET (middleware.HeadAsGet answers it)."""
+    methods = [m.strip() for m in value.split(",") if m.strip()]
+    if "GET" in methods and "HEAD" not in methods:
+        methods.insert(methods.index("GET") + 1, "HEAD")
+    return ", ".join(methods)
 
 
 def install(app: FastAPI) -> None:
@@ -32,24 +108,25 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
-        return problem(
-            404, "not-found", f"Unknown {exc.kind}", str(exc), kind=exc.kind, id=exc.record_id
-        )
+        shown = echo(exc.record_id)
+        detail = str(exc).replace(exc.record_id, shown) if exc.record_id else str(exc)
+        return problem(404, "not-found", f"Unknown {exc.kind}", detail, kind=exc.kind, id=shown)
 
     @app.exception_handler(InvalidRequest)
     async def invalid(_: Request, exc: InvalidRequest) -> JSONResponse:
+        field = echo(exc.field)
         return problem(
             422,
             "validation",
             "Invalid request",
-            str(exc),
-            errors=[{"field": exc.field, "message": exc.message}],
+            f"{field}: {exc.message}",
+            errors=[{"field": field, "message": exc.message}],
         )
 
     @app.exception_handler(RequestValidationError)
     async def validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _location(e["loc"]), "message": e["msg"]} for e in exc.errors()]
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        found = [{"field": _location(e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        errors, detail = _listed(found)
         return problem(422, "validation", "Invalid request", detail, errors=errors)
 
     @app.exception_handler(BackendUnavailable)
@@ -60,21 +137,25 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(CatalogError)
     async def catalog(_: Request, exc: CatalogError) -> JSONResponse:
-        errors = [{"field": str(p), "message": p.message} for p in exc.problems]
+        found = [{"field": str(p), "message": p.message} for p in exc.problems]
+        errors, _detail = _listed(found)
         return problem(422, "catalog", "Invalid catalog", str(exc), errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        title = "Not found" if exc.status_code == 404 else "HTTP error"
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        try:
+            title = http.HTTPStatus(exc.status_code).phrase
+        except ValueError:
+            title = "HTTP error"
         response = problem(exc.status_code, f"http-{exc.status_code}", title, str(exc.detail))
         # Headers the exception carries belong to the answer (`Allow` on 405, `Retry-After`,
         # `WWW-Authenticate`); the body's own framing headers stay the problem's.
         for name, value in (exc.headers or {}).items():
             if name.lower() not in {"content-type", "content-length"}:
-                response.headers[name] = value
+                response.headers[name] = _allow(value) if name.lower() == "allow" else value
         return response
 
     @app.exception_handler(Exception)
-    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return problem(500, "internal", "Internal error", "an unexpected error; see the log")
+        return unexpected()

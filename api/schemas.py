@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
+
+from api.limits import AnswersMap, IdStr
 
 
 class Model(BaseModel):
@@ -177,10 +182,14 @@ class RecommendationRequest(BaseModel):
         },
     )
 
-    industry: str = Field(min_length=1, description="Industry id, e.g. nev.")
-    stage: str = Field(min_length=1, description="Stage id of that industry, e.g. nev.circulation.")
-    scenario: str | None = Field(None, description="One scenario; omitted: every one of the stage.")
-    answers: dict[str, str] = Field(
+    industry: IdStr = Field(min_length=1, description="Industry id, e.g. nev.")
+    stage: IdStr = Field(
+        min_length=1, description="Stage id of that industry, e.g. nev.circulation."
+    )
+    scenario: IdStr | None = Field(
+        None, description="One scenario; omitted: every one of the stage."
+    )
+    answers: AnswersMap = Field(
         default_factory=dict, description="Condition id -> chosen option (see pending_questions)."
     )
 
@@ -372,3 +381,50 @@ class Ready(BaseModel):
     status: str
     backend: str
     counts: dict[str, int]
+
+
+class ProblemError(BaseModel):
+    field: str = Field(description="Where: a body member (answers.<id>), a query or path parameter")
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as application/problem+json; other members may follow."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="What kind of problem: urn:chainkg:problem:<kind>.")
+    title: str
+    status: int
+    detail: str = Field(
+        description="What went wrong; input it repeats is cut at 200 characters, saying so."
+    )
+
+
+class ValidationProblem(Problem):
+    """422: the request is invalid; every invalid field (at most 20) is listed."""
+
+    errors: list[ProblemError]
+
+
+def _no_defaults(schema: dict[str, Any]) -> None:
+    for member in schema.get("properties", {}).values():
+        member.pop("default", None)
+
+
+class NotFoundProblem(Problem):
+    """404: an id names nothing in the catalog (`kind` and `id` are there when one did)."""
+
+    model_config = ConfigDict(json_schema_extra=_no_defaults)
+
+    kind: str | SkipJsonSchema[None] = Field(
+        None, description="What the id should have named: industry, stage, matter ..."
+    )
+    id: str | SkipJsonSchema[None] = Field(None, description="The id, as sent (cut at 200).")
+
+
+class TooLargeProblem(Problem):
+    """413: the body is larger than the limit."""
+
+    limit: int = Field(description="The limit, in bytes.")
+    setting: str = Field(description="The setting that sets it: CHAINKG_MAX_BODY_BYTES.")

@@ -63,6 +63,29 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `chainkg serve` binds.")
     port: int = Field(8000, description="Port `chainkg serve` listens on.")
     log_level: LogLevel = Field("info", description="Log level: debug, info, warning, error.")
+    max_body_bytes: int = Field(
+        64 * 1024,
+        gt=0,
+        description="Largest request body accepted, in bytes, counted as it streams; "
+        "a larger one is refused with 413.",
+    )
+    max_id_chars: int = Field(
+        100,
+        gt=0,
+        description="Longest id accepted in a path, a query or a request body (industry, stage, "
+        "scenario, condition ...); a longer one is refused with 422.",
+    )
+    max_answer_chars: int = Field(
+        100,
+        gt=0,
+        description="Longest answer (chosen option) accepted; a longer one is refused with 422.",
+    )
+    max_answers: int = Field(
+        100,
+        gt=0,
+        description="Most answers accepted in one request (`answers` map, repeated `answer`); "
+        "more are refused with 422.",
+    )
 
     @field_validator("load_on_start", mode="before")
     @classmethod

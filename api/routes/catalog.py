@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Query
 
 from api.deps import StoreDep
+from api.limits import IdStr
+from api.problems import NOT_FOUND
 from api.schemas import (
     BundleDetailOut,
     BundleMatterOut,
@@ -29,7 +31,6 @@ from api.schemas import (
 from graph.model import BundleKind, CentreDetail
 
 router = APIRouter(tags=["catalog"])
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown id (problem+json)"}}
 
 
 class _Named(Protocol):
@@ -53,7 +54,7 @@ def industries(store: StoreDep) -> list[IndustryOut]:
 
 
 @router.get("/industries/{industry_id}", response_model=IndustryDetailOut, responses=NOT_FOUND)
-def industry(industry_id: str, store: StoreDep) -> IndustryDetailOut:
+def industry(industry_id: IdStr, store: StoreDep) -> IndustryDetailOut:
     """An industry's stages with their scenarios and the bundles serving them."""
     d = store.industry_detail(industry_id)
     return IndustryDetailOut(
@@ -75,15 +76,15 @@ def industry(industry_id: str, store: StoreDep) -> IndustryDetailOut:
 @router.get("/scenarios", response_model=list[ScenarioOut], responses=NOT_FOUND)
 def scenarios(
     store: StoreDep,
-    industry: Annotated[str | None, Query(description="Industry id, e.g. nev")] = None,
-    stage: Annotated[str | None, Query(description="Stage id, e.g. nev.production")] = None,
+    industry: Annotated[IdStr | None, Query(description="Industry id, e.g. nev")] = None,
+    stage: Annotated[IdStr | None, Query(description="Stage id, e.g. nev.production")] = None,
 ) -> list[ScenarioOut]:
     """Scenarios, optionally only those under an industry and/or a stage."""
     return [ScenarioOut.model_validate(s) for s in store.list_scenarios(industry, stage)]
 
 
 @router.get("/matters/{matter_id}", response_model=MatterDetailOut, responses=NOT_FOUND)
-def matter(matter_id: str, store: StoreDep) -> MatterDetailOut:
+def matter(matter_id: IdStr, store: StoreDep) -> MatterDetailOut:
     """A matter with its department, materials, prerequisites and source."""
     d = store.matter_detail(matter_id)
     return MatterDetailOut(
@@ -99,7 +100,7 @@ def matter(matter_id: str, store: StoreDep) -> MatterDetailOut:
 
 
 @router.get("/departments/{department_id}", response_model=DepartmentDetailOut, responses=NOT_FOUND)
-def department(department_id: str, store: StoreDep) -> DepartmentDetailOut:
+def department(department_id: IdStr, store: StoreDep) -> DepartmentDetailOut:
     """A department with the matters it handles, the bundles it leads, the centres hosting it."""
     d = store.department_detail(department_id)
     return DepartmentDetailOut(
@@ -113,8 +114,8 @@ def department(department_id: str, store: StoreDep) -> DepartmentDetailOut:
 @router.get("/bundles", response_model=list[BundleOut], responses=NOT_FOUND)
 def bundles(
     store: StoreDep,
-    industry: Annotated[str | None, Query(description="Industry id")] = None,
-    stage: Annotated[str | None, Query(description="Stage id")] = None,
+    industry: Annotated[IdStr | None, Query(description="Industry id")] = None,
+    stage: Annotated[IdStr | None, Query(description="Stage id")] = None,
     kind: Annotated[
         BundleKind | None, Query(description="chain_special, one_thing or one_category")
     ] = None,
@@ -125,7 +126,7 @@ def bundles(
 
 
 @router.get("/bundles/{bundle_id}", response_model=BundleDetailOut, responses=NOT_FOUND)
-def bundle(bundle_id: str, store: StoreDep) -> BundleDetailOut:
+def bundle(bundle_id: IdStr, store: StoreDep) -> BundleDetailOut:
     """A bundle with its lead department, family, matters (and their departments), scenarios."""
     d = store.bundle_detail(bundle_id)
     return BundleDetailOut(
@@ -169,6 +170,6 @@ def centres(store: StoreDep) -> list[CentreOut]:
 
 
 @router.get("/service-centres/{centre_id}", response_model=CentreOut, responses=NOT_FOUND)
-def centre(centre_id: str, store: StoreDep) -> CentreOut:
+def centre(centre_id: IdStr, store: StoreDep) -> CentreOut:
     """One service centre with the departments it hosts."""
     return _centre(store.centre_detail(centre_id))

@@ -17,7 +17,7 @@ def health() -> Health:
     return Health(status="ok")
 
 
-@router.get("/ready", response_model=Ready, responses={503: {"description": "Backend down"}})
+@router.get("/ready", response_model=Ready)
 def ready(request: Request, backend: BackendDep) -> Ready:
     """The backend answers and holds a catalog; 503 problem+json otherwise (it only reports)."""
     startup = request.app.state.startup

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import StoreDep
+from api.problems import NOT_FOUND
 from api.schemas import RecommendationOut, RecommendationRequest, SearchHitOut
 from graph.model import Position
 from graph.planner import recommend
@@ -15,11 +16,7 @@ from graph.search import search as run_search
 router = APIRouter(tags=["planning"])
 
 
-@router.post(
-    "/recommendations",
-    response_model=RecommendationOut,
-    responses={404: {"description": "Unknown id"}, 422: {"description": "Invalid request"}},
-)
+@router.post("/recommendations", response_model=RecommendationOut, responses=NOT_FOUND)
 def recommendations(body: RecommendationRequest, store: StoreDep) -> RecommendationOut:
     """Matters, materials (each once), department path, estimate and savings for a position."""
     position = Position(body.industry, body.stage, body.scenario)

@@ -6,7 +6,7 @@ shows them. Bad input comes out as problem+json through the shared handlers.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query
@@ -14,6 +14,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 
 from api.deps import StoreDep
+from api.limits import AnswerItems, IdStr
+from api.problems import NOT_FOUND
 from api.schemas import Model, Ref
 from graph.answers import parse_answers
 from graph.matrix import service_matrix
@@ -25,12 +27,8 @@ from viz.service_matrix import matrix_csv, matrix_html, matrix_xlsx
 
 router = APIRouter(tags=["viz"])
 IndustryQuery = Annotated[
-    str | None, Query(description="Industry id, e.g. nev; omitted: every industry")
+    IdStr | None, Query(description="Industry id, e.g. nev; omitted: every industry")
 ]
-ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "Unknown id (problem+json)"},
-    422: {"description": "Invalid request (problem+json)"},
-}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -72,7 +70,7 @@ class ServiceMatrixOut(Model):
     total: int = Field(description="Distinct matters over every stage row.")
 
 
-@router.get("/service-matrix", response_model=ServiceMatrixOut, responses=ERRORS)
+@router.get("/service-matrix", response_model=ServiceMatrixOut, responses=NOT_FOUND)
 def service_matrix_json(store: StoreDep, industry: IndustryQuery = None) -> ServiceMatrixOut:
     """Departments by stages and bundles: distinct matters per cell, leads and totals."""
     return ServiceMatrixOut.model_validate(service_matrix(store, industry))
@@ -81,7 +79,7 @@ def service_matrix_json(store: StoreDep, industry: IndustryQuery = None) -> Serv
 @router.get(
     "/viz/service-matrix",
     response_class=HTMLResponse,
-    responses={**ERRORS, 200: {"content": {"text/html": {}, "text/csv": {}, XLSX: {}}}},
+    responses={**NOT_FOUND, 200: {"content": {"text/html": {}, "text/csv": {}, XLSX: {}}}},
 )
 def service_matrix_page(
     store: StoreDep,
@@ -109,7 +107,7 @@ def service_matrix_page(
     return HTMLResponse(matrix_html(matrix, export_base=f"service-matrix?{query}format="))
 
 
-@router.get("/viz/chain-map", response_class=HTMLResponse, responses=ERRORS)
+@router.get("/viz/chain-map", response_class=HTMLResponse, responses=NOT_FOUND)
 def chain_map_page(
     store: StoreDep,
     industry: IndustryQuery = None,
@@ -121,14 +119,14 @@ def chain_map_page(
     return HTMLResponse(chain_map_html(build_chain_map(store, industry, max_nodes)))
 
 
-@router.get("/viz/flowchart", response_class=HTMLResponse, responses=ERRORS)
+@router.get("/viz/flowchart", response_class=HTMLResponse, responses=NOT_FOUND)
 def flowchart_page(
     store: StoreDep,
-    industry: Annotated[str, Query(min_length=1, description="Industry id, e.g. nev")],
-    stage: Annotated[str, Query(min_length=1, description="Stage id, e.g. nev.construction")],
-    scenario: Annotated[str | None, Query(description="One scenario; omitted: all")] = None,
+    industry: Annotated[IdStr, Query(min_length=1, description="Industry id, e.g. nev")],
+    stage: Annotated[IdStr, Query(min_length=1, description="Stage id, e.g. nev.construction")],
+    scenario: Annotated[IdStr | None, Query(description="One scenario; omitted: all")] = None,
     answer: Annotated[
-        list[str] | None, Query(description="CONDITION_ID=OPTION, repeatable")
+        AnswerItems | None, Query(description="CONDITION_ID=OPTION, repeatable")
     ] = None,
 ) -> HTMLResponse:
     """The recommendation's department path as a flowchart, critical path marked."""

@@ -196,7 +196,7 @@ def test_unknown_route_and_method_are_problems(client: TestClient) -> None:
 def test_a_405_problem_keeps_the_allow_header(client: TestClient) -> None:
     response = client.delete("/v1/health")
     _problem(response, 405)
-    assert response.headers["allow"] == "GET"
+    assert response.headers["allow"] == "GET, HEAD"  # HEAD is answered wherever GET is
 
 
 def test_http_exception_headers_reach_the_problem_response() -> None:
