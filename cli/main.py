@@ -4,32 +4,38 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from api.settings import BackendKind, get_settings
+from api.settings import BackendKind
 from cli.common import (
     AnswersOpt,
     CatalogOpt,
     IndustryArg,
     JsonOpt,
+    OneLineErrors,
     ScenarioOpt,
     SourceOpt,
     StageArg,
     catalog_path,
+    cli_settings,
     emit_json,
     err,
     fail,
+    load_checked,
     open_configured,
     out,
     print_problems,
     query_store,
     quiet_driver,
     read_catalog,
+    reason,
+    setup_logging,
+    unreadable,
+    write_failure,
 )
 from cli.viz import viz_app
 from graph.answers import parse_answers
@@ -38,51 +44,94 @@ from graph.model import Position
 from graph.planner import recommend
 from graph.recommendation import Recommendation
 from graph.search import search as run_search
-from loaders import load_catalog
 
 app = typer.Typer(
+    cls=OneLineErrors,
     help="chainkg: industry-chain knowledge graph for government services (产业链政务服务知识图谱)",
     no_args_is_help=True,
     add_completion=False,
 )
+SEARCH_LIMIT = (1, 100)  # as GET /v1/search takes `limit`
+PORTS = range(1, 65536)
 
 
 @app.command()
 def serve(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Bind address (CHAINKG_HOST).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (CHAINKG_PORT).")] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=PORTS.start, max=PORTS.stop - 1, help="Port, 1..65535 (CHAINKG_PORT)."),
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes on the one port (uvicorn's supervisor); each opens the "
+            "backend and loads the catalog itself.",
+        ),
+    ] = 1,
     data: CatalogOpt = None,
 ) -> None:
     """Serve the HTTP API over the configured backend (default: embedded, shipped catalog).
 
-    The catalog to load at start is validated first, so a broken one stops here. A start-up
-    load that the backend cannot take yet is retried in the background (/v1/ready says so).
+    The catalog to load at start is validated first (once, before any worker starts), so a
+    broken one stops here. A start-up load that the backend cannot take yet is retried in the
+    background (/v1/ready says so).
     """
     import uvicorn
 
     from api.app import create_app
     from api.startup import prepare_startup
+    from cli import serving
 
-    settings = get_settings()
+    settings = cli_settings()
     if data is not None:
         settings = settings.model_copy(update={"data": data})
+    bind_host = host if host is not None else settings.host
+    bind_port = port if port is not None else settings.port
+    if not bind_host.strip():
+        where = "--host " if host is not None else "CHAINKG_HOST="
+        fail(f"{where}{bind_host!r}: expected an address to bind, e.g. 127.0.0.1", code=2)
+    if bind_port not in PORTS:  # --port is bounded by its option, CHAINKG_PORT is not
+        fail(f"invalid setting: CHAINKG_PORT={str(bind_port)!r}: expected 1..65535", code=2)
+    try:
+        serving.check_bindable(bind_host, bind_port, workers)
+    except OSError as exc:
+        fail(f"cannot listen on {bind_host}:{bind_port}: {reason(exc)}")
     backend = open_configured(ctx, settings)
     try:
-        startup = prepare_startup(settings, backend)
+        try:
+            startup = prepare_startup(settings, backend)
+        except OSError as exc:
+            raise unreadable(exc, settings.catalog_path()) from None
     except CatalogError as exc:
         backend.close()
         print_problems(exc, settings.catalog_path())
         raise typer.Exit(1) from None
     logging.getLogger("chainkg").setLevel(settings.log_level.upper())
-    bind_host, bind_port = host or settings.host, port or settings.port
-    err.print(f"chainkg: {backend.name} backend, http://{bind_host}:{bind_port}/v1/docs")
+    banner = f"chainkg: {backend.name} backend, http://{bind_host}:{bind_port}/v1/docs"
+    if workers > 1:
+        backend.close()  # it validated the catalog; each worker opens its own
+        err.print(f"{banner} ({workers} worker processes)", highlight=False)
+        with serving.worker_environment(settings, bind_host, bind_port):
+            uvicorn.run(
+                serving.WORKER_APP,
+                factory=True,
+                workers=workers,
+                host=bind_host,
+                port=bind_port,
+                log_level=settings.log_level,
+            )
+        return
+    err.print(banner)
     try:
         uvicorn.run(
             create_app(settings, backend=backend, startup=startup),
             host=bind_host,
             port=bind_port,
             log_level=settings.log_level,
+            workers=1,  # not WEB_CONCURRENCY: this process serves the backend it opened
         )
     finally:
         backend.close()
@@ -96,7 +145,7 @@ def check(
 ) -> None:
     """Validate a catalog; print every error as file:row:column; exit 1 on errors."""
     try:
-        catalog = load_catalog(path)
+        catalog = load_checked(path)
     except CatalogError as exc:
         if as_json:
             emit_json({"ok": False, "errors": [dataclasses.asdict(p) for p in exc.problems]})
@@ -240,7 +289,10 @@ def _render_notes(rec: Recommendation) -> None:
 def search(
     ctx: typer.Context,
     text: Annotated[str, typer.Argument(help="Chinese text, e.g. 施工.")],
-    limit: Annotated[int, typer.Option(help="Most results.")] = 20,
+    limit: Annotated[
+        int,
+        typer.Option(min=SEARCH_LIMIT[0], max=SEARCH_LIMIT[1], help="Most results, 1..100."),
+    ] = 20,
     data: SourceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -279,7 +331,7 @@ def load(
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    settings = get_settings()
+    settings = cli_settings()
     if backend is not None:
         settings = settings.model_copy(update={"backend": backend})
     started = time.perf_counter()
@@ -327,17 +379,51 @@ def load(
 @app.command()
 def synth(
     scale: Annotated[int, typer.Option(min=1, help="How many times the base catalog.")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the CSVs into.")],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder to write the CSVs into (new or empty).")
+    ],
     data: CatalogOpt = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Write into a non-empty --out folder, replacing its table CSVs."
+        ),
+    ] = False,
 ) -> None:
     """Write a deterministic synthetic catalog N times the base one (for benchmarks)."""
     from loaders.synthetic import synth as make
     from loaders.writer import write_catalog
 
     path = catalog_path(data)
+    _check_synth_target(out_dir, path, force)
     base = read_catalog(path)
-    rows = write_catalog(make(base, scale), out_dir)
+    try:
+        rows = write_catalog(make(base, scale), out_dir)
+    except OSError as exc:
+        fail(f"cannot write {out_dir}: {write_failure(exc, out_dir)}")
     err.print(f"wrote {rows} rows ({scale}x {path}) to {out_dir}")
+
+
+def _check_synth_target(out_dir: Path, source: Path, force: bool) -> None:
+    """Refuse an --out that is a file, the catalog being read, or (without --force) a folder
+    that holds anything: writing there would replace or mix with what it holds."""
+    if out_dir.exists() and not out_dir.is_dir():
+        fail(f"--out {out_dir}: a file is there; expected a folder (new or empty)", code=2)
+    if not out_dir.is_dir():
+        return
+    if source.is_dir() and out_dir.resolve() == source.resolve():
+        fail(f"--out {out_dir} is the catalog being read; write the copy elsewhere", code=2)
+    try:
+        held = sum(1 for _ in out_dir.iterdir())
+    except OSError as exc:
+        fail(f"--out {out_dir}: cannot list the folder: {reason(exc)}")
+    if held and not force:
+        fail(
+            f"--out {out_dir} is not empty ({held} entries): the catalog's CSVs would replace "
+            "files of the same names and mix with the rest; choose a new folder, or pass "
+            "--force to write there",
+            code=2,
+        )
 
 
 app.add_typer(viz_app, name="viz")
@@ -345,9 +431,7 @@ app.add_typer(viz_app, name="viz")
 
 def main() -> None:
     """Console-script entry point."""
-    logging.basicConfig(
-        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
-    )
+    setup_logging()
     app()
 
 

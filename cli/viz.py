@@ -19,9 +19,12 @@ from cli.common import (
     SourceOpt,
     StageArg,
     err,
+    fail,
     query_store,
+    write_failure,
 )
 from graph.answers import parse_answers
+from graph.errors import InvalidRequest
 from graph.matrix import service_matrix
 from graph.model import Position
 from graph.planner import recommend
@@ -48,11 +51,21 @@ IndustryOpt = Annotated[
 
 
 def _output(option: Path | None, default: str) -> Path:
-    return option if option is not None else Path(default)
+    """The file to write (`-o`, else `default` here); a folder is refused before any work."""
+    path = option if option is not None else Path(default)
+    if path.is_dir():
+        fail(f"-o {path}: a folder is there; expected a file to write", code=2)
+    return path
 
 
-def _done(path: Path) -> None:
-    err.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB)", highlight=False)
+def _write(path: Path, content: str | bytes) -> None:
+    """Write the page or export and say so; a path that cannot be written is one line, exit 1."""
+    try:
+        written = write_page(path, content)
+        size = written.stat().st_size
+    except OSError as exc:
+        fail(f"cannot write {path}: {write_failure(exc, path)}")
+    err.print(f"wrote {written} ({size / 1024:.0f} KB)", highlight=False)
 
 
 @viz_app.command("chain-map")
@@ -68,9 +81,10 @@ def chain_map(
     data: SourceOpt = None,
 ) -> None:
     """The chain map: industry → stages → scenarios → bundles → matters → departments."""
+    target = _output(output, "chain-map.html")
     with query_store(ctx, data) as store:
         html = chain_map_html(build_chain_map(store, industry, max_nodes))
-    _done(write_page(_output(output, "chain-map.html"), html))
+    _write(target, html)
 
 
 @viz_app.command("service-matrix")
@@ -84,6 +98,7 @@ def service_matrix_cmd(
     data: SourceOpt = None,
 ) -> None:
     """Departments by stages and bundles: how many matters each carries, leads marked."""
+    target = _output(output, f"service-matrix.{format.value}")
     with query_store(ctx, data) as store:
         matrix = service_matrix(store, industry)
     content: str | bytes
@@ -93,7 +108,7 @@ def service_matrix_cmd(
         content = matrix_xlsx(matrix)
     else:
         content = matrix_html(matrix)
-    _done(write_page(_output(output, f"service-matrix.{format.value}"), content))
+    _write(target, content)
 
 
 @viz_app.command()
@@ -109,6 +124,11 @@ def flowchart(
     data: SourceOpt = None,
 ) -> None:
     """The department path of a recommendation as a flowchart, critical path marked."""
+    try:
+        answers = parse_answers(answer or [])
+    except InvalidRequest as exc:
+        fail(f"--{exc}", code=2)
+    target = _output(output, "flowchart.html")
     with query_store(ctx, data) as store:
-        rec = recommend(store, Position(industry, stage, scenario), parse_answers(answer or []))
-    _done(write_page(_output(output, "flowchart.html"), flowchart_html(rec)))
+        rec = recommend(store, Position(industry, stage, scenario), answers)
+    _write(target, flowchart_html(rec))

@@ -2,6 +2,10 @@
 
 pandas holds the table for the exports; the HTML is our template, since each cell also needs a
 colour on one scale over the whole table, a lead-department mark and a tooltip of its matters.
+
+Every exported cell passes through `export_frame`: catalog text (a bundle or department name)
+that a spreadsheet would run as a formula is neutralised (OWASP CSV injection), in the CSV and
+the workbook alike.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ LIGHT = (0xEE, 0xF4, 0xFB)  # the lightest non-empty cell
 DARK = (0x17, 0x4A, 0x8B)  # the fullest cell
 KIND_LABELS = {"stage": "阶段", "bundle": "一件事"}
 TOTAL_LABEL = "合计"
+# What makes a spreadsheet read a cell as a formula (or run DDE): OWASP's CSV injection list.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,19 +82,44 @@ def matrix_frame(m: ServiceMatrix) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=columns)
 
 
+def neutralise(value: object) -> object:
+    """`value` as a spreadsheet must show it: text starting with =, +, -, @, a tab or a carriage
+    return gets a leading single quote, so it is text and never a formula; the rest is as is."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def export_frame(m: ServiceMatrix) -> pd.DataFrame:
+    """`matrix_frame` as the exports write it: every header and cell through `neutralise`."""
+    frame = matrix_frame(m)
+    safe = frame.map(neutralise)
+    safe.columns = pd.Index([neutralise(c) for c in frame.columns])
+    return safe
+
+
 def matrix_csv(m: ServiceMatrix) -> bytes:
-    """CSV with a BOM, so Excel on Windows opens the Chinese text correctly."""
-    text: str = matrix_frame(m).to_csv(index=False)
+    """CSV with a BOM, so Excel on Windows opens the Chinese text correctly.
+
+    Lines end in CRLF (RFC 4180): the csv module quotes a field holding any character of the
+    line terminator, so a carriage return inside a name cannot start a new row (whose first
+    cell would escape `neutralise`).
+    """
+    text: str = export_frame(m).to_csv(index=False, lineterminator="\r\n")
     return text.encode("utf-8-sig")
 
 
 def matrix_xlsx(m: ServiceMatrix) -> bytes:
     """An .xlsx workbook: the same table, shaded like the page, lead cells in bold."""
-    frame = matrix_frame(m)
+    frame = export_frame(m)
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         frame.to_excel(writer, sheet_name="服务矩阵", index=False)
         sheet = writer.sheets["服务矩阵"]
+        for line in sheet.iter_rows():
+            for written in line:
+                if isinstance(written.value, str):
+                    written.data_type = "s"  # text, whatever it starts with: never a formula
         first = 6  # department columns start after 产业, 阶段, 类型, 名称, 牵头部门
         most = _most(m)
         for j, column in enumerate(m.columns):

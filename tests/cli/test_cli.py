@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from api.settings import BackendKind, Settings, get_settings
 from bench.common import free_port
+from cli import serving
 from cli.main import app
 from graph.errors import BackendUnavailable, LoadInProgress
 from graph.model import Catalog
@@ -266,6 +267,7 @@ def test_serve_closes_the_backend_it_opened_and_loads_at_start(
         assert not opener.opened[0].closed  # serve closes it after uvicorn returns
 
     monkeypatch.setattr(uvicorn, "run", run)
+    monkeypatch.setattr(serving, "check_bindable", lambda host, port, workers: None)
     result = runner.invoke(app, ["serve", "--port", "1"], obj=opener)
     assert result.exit_code == 0, result.output
     assert len(opener.opened) == 1 and opener.opened[0].closed

@@ -234,7 +234,7 @@ COMMANDS = {"serve", "check", "recommend", "search", "load", "synth", "viz"}
 VIZ_COMMANDS = {"chain-map", "service-matrix", "flowchart"}
 
 HELP: dict[str, tuple[list[str], str]] = {
-    "serve": (["--host", "--port", "--data"], "Serve the HTTP API"),
+    "serve": (["--host", "--port", "--workers", "--data"], "Serve the HTTP API"),
     "check": (["path", "--report", "--json"], "Validate a catalog"),
     "recommend": (
         ["--industry", "--stage", "--scenario", "--answer", "ID=OPTION", "--data", "--json"],
@@ -242,7 +242,7 @@ HELP: dict[str, tuple[list[str], str]] = {
     ),
     "search": (["text", "--limit", "--data", "--json"], "Search matters, bundles"),
     "load": (["path", "--backend", "memory|neo4j"], "Validate a catalog and load it"),
-    "synth": (["--scale", "--out", "--data"], "Write a deterministic synthetic catalog"),
+    "synth": (["--scale", "--out", "--data", "--force"], "Write a deterministic synthetic catalog"),
     "viz chain-map": (["--industry", "--output", "-o", "--max-nodes", "--data"], "The chain map"),
     "viz service-matrix": (
         ["--industry", "--format", "--output", "-o", "--data"],
@@ -1200,8 +1200,11 @@ def test_flowchart_unknown_stage_writes_nothing(mini_path: Path, tmp_path: Path)
 def fake_uvicorn(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """uvicorn.run replaced: drives the app through TestClient (start-up and shutdown too) and
     keeps what it was called with and what the API answered. `serve` sets the level of the
-    chainkg logger; it is restored afterwards."""
+    chainkg logger; it is restored afterwards. The addresses are not bound (10.1.2.3 is no
+    address of this machine), so the check that they can be is skipped."""
     import uvicorn
+
+    from cli import serving
 
     seen: dict[str, Any] = {}
 
@@ -1214,6 +1217,7 @@ def fake_uvicorn(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             )
 
     monkeypatch.setattr(uvicorn, "run", run)
+    monkeypatch.setattr(serving, "check_bindable", lambda host, port, workers: None)
     logger = logging.getLogger("chainkg")
     level = logger.level
     yield seen
@@ -1226,7 +1230,12 @@ def test_serve_prints_a_banner_on_stderr_and_serves(
     result = ok(["serve", "--host", "0.0.0.0", "--port", "8123", "--data", str(mini_path)])
     assert result.stdout == ""
     assert result.stderr.splitlines()[0] == "chainkg: memory backend, http://0.0.0.0:8123/v1/docs"
-    assert fake_uvicorn["options"] == {"host": "0.0.0.0", "port": 8123, "log_level": "info"}
+    assert fake_uvicorn["options"] == {
+        "host": "0.0.0.0",
+        "port": 8123,
+        "log_level": "info",
+        "workers": 1,
+    }
     assert fake_uvicorn["ready"].status_code == 200
     answer = fake_uvicorn["recommendation"]
     assert answer.status_code == 200
@@ -1254,6 +1263,11 @@ def test_serve_takes_host_port_and_catalog_from_the_settings(
     configure(host="10.1.2.3", port="9001", data=str(mini_path), log_level="WARNING")
     result = ok(["serve"])
     assert result.stderr.splitlines()[0] == "chainkg: memory backend, http://10.1.2.3:9001/v1/docs"
-    assert fake_uvicorn["options"] == {"host": "10.1.2.3", "port": 9001, "log_level": "warning"}
+    assert fake_uvicorn["options"] == {
+        "host": "10.1.2.3",
+        "port": 9001,
+        "log_level": "warning",
+        "workers": 1,
+    }
     assert fake_uvicorn["ready"].json()["counts"]["Matter"] == 7
     assert fake_uvicorn["recommendation"].json()["savings"]["materials_after"] == 3

