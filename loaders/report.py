@@ -12,6 +12,7 @@ from graph.model import Catalog
 from graph.planner import candidate_matters, every_position
 from graph.stores.factory import embedded_backend
 from graph.tables import TABLES, rows_of
+from loaders.orphans import orphans
 
 
 def source_kind(source: str) -> str:
@@ -21,42 +22,6 @@ def source_kind(source: str) -> str:
 
 def _all_sources(catalog: Catalog) -> list[str]:
     return [r.source for table in TABLES for r in rows_of(catalog, table)]
-
-
-def orphans(catalog: Catalog) -> dict[str, list[str]]:
-    """Records nothing reaches: each list should be empty in a shipped catalog."""
-    staged = {link.b for link in catalog.stage_scenarios}
-    reached = (
-        {link.b for link in catalog.scenario_matters}
-        | {link.b for link in catalog.bundle_matters}
-        | {e.target_id for e in catalog.condition_effects if e.target_kind == "matter"}
-    )
-    served_bundles = {link.b for link in catalog.scenario_bundles} | {
-        b.family_id for b in catalog.bundles.values() if b.family_id
-    }
-    bundle_with_matters = {link.a for link in catalog.bundle_matters}
-    scenario_with_matters = {link.a for link in catalog.scenario_matters} | {
-        link.a for link in catalog.scenario_bundles if link.b in bundle_with_matters
-    }
-    handling = {m.department_id for m in catalog.matters.values()} | {
-        b.lead_department_id for b in catalog.bundles.values()
-    }
-    used_materials = {link.b for link in catalog.matter_materials} | {
-        e.target_id for e in catalog.condition_effects if e.target_kind == "material"
-    }
-    return {
-        "matters reached by no scenario or bundle": sorted(set(catalog.matters) - reached),
-        "departments with no matter or bundle": sorted(set(catalog.departments) - handling),
-        "materials no matter asks for": sorted(set(catalog.materials) - used_materials),
-        "scenarios under no stage": sorted(set(catalog.scenarios) - staged),
-        "scenarios with no matter": sorted(set(catalog.scenarios) - scenario_with_matters),
-        "bundles serving no scenario": sorted(set(catalog.bundles) - served_bundles),
-        "bundles with no matter": sorted(
-            b
-            for b in set(catalog.bundles) - bundle_with_matters
-            if not any(x.family_id == b for x in catalog.bundles.values())
-        ),
-    }
 
 
 KINDS = ("regulation", "article", "illustrative")

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import functools
 import itertools
 import math
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from graph.errors import Problem
 from graph.model import BundleKind, Catalog, ConditionEffect, Link, StageKind
 from graph.tables import TABLES, TABLES_BY_NAME, Column, Table
-from loaders.tabular import RawTable
+from loaders.tabular import RawTable, ReadResult
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 TRUE_WORDS = {"true", "yes", "1", "是", "y"}
@@ -24,6 +25,21 @@ MAX_COUNT = 3650
 MAX_FEE = 1e9
 # A stage's `order` is its kind's place in the chain.
 CHAIN_ORDER = {kind: place for place, kind in enumerate(StageKind, start=1)}
+# What a catalog without an optional table's rows means, for the warning that says so.
+WITHOUT = {
+    "materials": "no matter asks for a material",
+    "bundles": "no 一件事 or 一类事 bundle serves a scenario",
+    "conditions": "no question refines a plan",
+    "guides": "no guide is shown",
+    "service_centres": "no service centre hosts a department",
+    "scenario_matters": "no scenario needs a matter of its own (only through bundles)",
+    "scenario_bundles": "no bundle serves a scenario",
+    "bundle_matters": "no bundle includes a matter",
+    "matter_materials": "no matter asks for a material",
+    "prerequisites": "no matter requires another first, so every plan is a single phase",
+    "centre_departments": "no service centre hosts a department",
+    "condition_effects": "no answer adds a matter or a material",
+}
 
 
 @dataclass(slots=True)
@@ -31,14 +47,27 @@ class _Row:
     """One row being read; every accessor records a problem instead of raising."""
 
     table: RawTable
-    number: int
+    offset: int
     cells: dict[str, str]
     problems: list[Problem]
     ok: bool = True
+    failed: set[str | None] = field(default_factory=set)
+
+    @property
+    def number(self) -> int:
+        return self.table.first_row + self.offset
+
+    @property
+    def muted(self) -> bool:
+        """Whether reading already reported this row (its cells are not to be trusted)."""
+        return self.offset in self.table.muted_rows
 
     def fail(self, column: str | None, message: str) -> None:
+        """Record a problem, unless reading reported this row or cell already."""
         self.ok = False
-        self.problems.append(Problem(self.table.label, self.number, column, message))
+        self.failed.add(column)
+        if not self.table.muted(self.offset, column):
+            self.problems.append(Problem(self.table.label, self.number, column, message))
 
     def text(self, column: str, required: bool = True) -> str:
         value = self.cells.get(column, "")
@@ -105,30 +134,71 @@ class _Row:
         return value
 
 
+# How a table stands after its header was checked.
+USABLE, IDS_ONLY, UNKNOWN = "usable", "ids only", "unknown"
+
+
+@dataclass(slots=True)
+class Validated:
+    """What validation gave: the catalog (usable only without problems), its problems and
+    warnings, and where each record was defined (for warnings about records)."""
+
+    catalog: Catalog
+    problems: list[Problem]
+    warnings: list[Problem]
+    defined_at: dict[tuple[str, str], int]
+    labels: dict[str, str]
+
+
 @dataclass(slots=True)
 class _Builder:
-    tables: dict[str, RawTable]
+    read: ReadResult
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     catalog: Catalog = field(default_factory=Catalog)
+    # How each table stands: rows validated, only its ids known, or nothing known of it.
+    status: dict[str, str] = field(default_factory=dict)
+    # The ids each entity table defines (None: not known, so references to it go unchecked).
+    pools: dict[str, dict[str, None] | None] = field(default_factory=dict)
+    # Ids defined but not valid, lower-cased: references to them were reported at the definition.
+    invalid: dict[str, set[str]] = field(default_factory=dict)
     # Where each id was defined, for reference errors and duplicate reports.
     rows_of: dict[tuple[str, str], int] = field(default_factory=dict)
     link_rows: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
 
+    @property
+    def tables(self) -> dict[str, RawTable]:
+        return self.read.tables
+
     def rows(self, name: str) -> list[_Row]:
+        """The non-blank rows of a table whose header allows validating them."""
         table = self.tables.get(name)
-        if table is None:
+        if table is None or self.status.get(name) != USABLE:
             return []
-        out = []
-        for offset, cells in enumerate(table.rows):
-            if not any(cells.values()):
-                continue  # a blank line in a spreadsheet is not a record
-            out.append(_Row(table, table.first_row + offset, cells, self.problems))
-        return out
+        return [
+            _Row(table, offset, cells, self.problems)
+            for offset, cells in enumerate(table.rows)
+            if any(cells.values())  # a blank line in a spreadsheet is not a record
+        ]
+
+    def define(self, table: Table, row: _Row, record_id: str) -> None:
+        """Note an id a table defines (its row), and whether it is a valid one."""
+        pool = self.pools.setdefault(table.name, {})
+        if pool is not None:
+            pool[record_id] = None
+        self.rows_of.setdefault((table.name, record_id), row.number)
+        if not ID_PATTERN.match(record_id):
+            self.invalid.setdefault(table.name, set()).add(record_id.strip().lower())
 
     def entities(self, table: Table) -> dict[str, Any]:
         """An entity table's records by id, each cell parsed by its column's type."""
         records: dict[str, Any] = {}
+        self.pools[table.name] = {}
         for row in self.rows(table.name):
+            if row.muted:  # its fault is reported; its id still stands, to spare a cascade
+                if row.cells.get("id"):
+                    self.define(table, row, row.cells["id"])
+                continue
             values, failed = _parse_row(row, table)
             _RULES.get(table.name, _no_rule)(row, values, failed)
             record_id = values["id"]
@@ -138,37 +208,46 @@ class _Builder:
                 first = self.rows_of[(table.name, record_id)]
                 row.fail("id", f"duplicate id '{record_id}' (first defined on row {first})")
                 continue
-            self.rows_of[(table.name, record_id)] = row.number
+            self.define(table, row, record_id)
             # Kept even when a cell failed: the catalog is rejected anyway, and keeping the id
             # avoids a cascade of "unknown id" reports for rows that name it.
             records[record_id] = table.record(**values)
+        pool = self.pools[table.name]
+        for record_id, row_number in self.tables[table.name].swallowed_ids.items():
+            if pool is not None:
+                pool[record_id] = None
+            self.rows_of.setdefault((table.name, record_id), row_number)
         return records
 
-    def reference(
-        self, row: _Row, column: str, value: str, pool: Mapping[str, object], kind: str
-    ) -> None:
-        if value and value not in pool and ID_PATTERN.match(value):
-            row.fail(column, f"unknown {kind} '{value}'")
-
-    def pool(self, table_name: str | None) -> Mapping[str, object]:
-        return getattr(self.catalog, table_name) if table_name else {}
+    def reference(self, row: _Row, column: str, value: str, target: str) -> None:
+        """`value` names a record of table `target`, or the row fails."""
+        pool = self.pools.get(target)
+        if not value or pool is None or value in pool:
+            return
+        if value.strip().lower() in self.invalid.get(target, set()):
+            return  # names an invalid id, which was reported where it is defined
+        if not ID_PATTERN.match(value):
+            meant = value.strip().lower()
+            hint = f": did you mean '{meant}'?" if meant in pool else ""
+            row.fail(
+                column, f"'{value}' is not a valid id (lower-case letters, digits, _ . -){hint}"
+            )
+            return
+        row.fail(column, f"unknown {TABLES_BY_NAME[target].noun} '{value}'")
 
     def check_references(self, row: _Row, table: Table) -> None:
         """Every id column of `row` names a record of the table it points at."""
         for column in table.columns:
             target = column.target_table(row.cells)
             if column.type == "id" and column.name != "id" and target is not None:
-                noun = TABLES_BY_NAME[target].noun
-                self.reference(
-                    row, column.name, row.cells.get(column.name, ""), self.pool(target), noun
-                )
+                self.reference(row, column.name, row.cells.get(column.name, ""), target)
 
     def links(self, table: Table) -> list[Link]:
         a_col, b_col = table.columns[0].name, table.columns[1].name
         seen: dict[tuple[str, str], int] = {}
         out: list[Link] = []
         for row in self.rows(table.name):
-            a, b, source = row.ident(a_col), row.ident(b_col), row.text("source")
+            a, b, source = row.text(a_col), row.text(b_col), row.text("source")
             self.check_references(row, table)
             if (a, b) in seen:
                 row.fail(None, f"duplicate link {a} -> {b} (first on row {seen[(a, b)]})")
@@ -179,37 +258,167 @@ class _Builder:
         return out
 
 
+def _close_column(name: str, absent: list[str]) -> str | None:
+    """The absent column `name` most likely meant (a case slip or a typo)."""
+    lowered = {c.lower(): c for c in absent}
+    if name.strip().lower() in lowered:
+        return lowered[name.strip().lower()]
+    found = difflib.get_close_matches(name.lower(), absent, n=1, cutoff=0.8)
+    return found[0] if found else None
+
+
+def _has_records(table: RawTable) -> bool:
+    return any(any(cells.values()) for cells in table.rows)
+
+
+def _check_header(b: _Builder, spec: Table, table: RawTable) -> str:
+    """Unknown, missing and repeated columns of one table; returns how the table stands."""
+    expected = ", ".join(spec.column_names)
+    named = [c for c in table.header if c]
+    if named and not any(c in spec.column_names for c in named):
+        b.problems.append(
+            Problem(
+                table.label,
+                1,
+                None,
+                f"the first row names no column of {spec.name} (expected: {expected}): "
+                "is the header row missing?",
+            )
+        )
+        return UNKNOWN
+    absent = [c for c in spec.column_names if c not in table.header]
+    meant: set[str] = set()
+    for column in dict.fromkeys(named):
+        if column in spec.column_names:
+            continue
+        guess = _close_column(column, [c for c in absent if c not in meant])
+        if guess is not None:
+            meant.add(guess)
+            message = f"unknown column: did you mean {guess}?"
+        else:
+            message = f"unknown column (expected: {expected})"
+        b.problems.append(Problem(table.label, 1, column, message))
+    missing = [c for c in spec.required if c not in table.header]
+    for column in missing:
+        if column not in meant:
+            b.problems.append(Problem(table.label, 1, column, "required column is missing"))
+    if not missing and not table.duplicated & set(spec.column_names):
+        return USABLE
+    id_ok = "id" in table.header and "id" not in table.duplicated
+    return IDS_ONLY if spec.is_entity and id_ok else UNKNOWN
+
+
+def check_tables(b: _Builder) -> None:
+    """Missing, empty and unusable tables, and the columns of each table."""
+    read = b.read
+    for spec in TABLES:
+        table = read.tables.get(spec.name)
+        if table is None:
+            if spec.name in read.unreadable:
+                b.status[spec.name] = UNKNOWN
+            elif spec.must_exist:
+                b.problems.append(
+                    Problem(read.label(spec.name), None, None, "required table is missing")
+                )
+                b.status[spec.name] = UNKNOWN
+            continue
+        b.status[spec.name] = _check_header(b, spec, table)
+        if not table.aligned:
+            b.status[spec.name] = UNKNOWN
+        if _has_records(table):
+            continue
+        if spec.must_exist:
+            b.problems.append(
+                Problem(
+                    table.label,
+                    None,
+                    None,
+                    f"the table is empty: a catalog needs at least one {spec.noun}",
+                )
+            )
+            b.status[spec.name] = UNKNOWN
+        else:
+            b.warnings.append(
+                Problem(table.label, None, None, f"the table is empty: {WITHOUT[spec.name]}")
+            )
+    for spec in TABLES:
+        if spec.name not in b.status:
+            _missing_optional(b, spec)
+    for spec in TABLES:
+        if b.status[spec.name] == UNKNOWN:
+            b.pools[spec.name] = None
+        elif b.status[spec.name] == IDS_ONLY:
+            _ids_only(b, spec)
+
+
+def _missing_optional(b: _Builder, spec: Table) -> None:
+    """An optional table that is not there: a warning, or an error if other tables name it."""
+    label = b.read.label(spec.name)
+    naming: list[str] = []
+    noun = spec.noun
+    for other in TABLES:
+        table = b.tables.get(other.name)
+        if table is None or b.status.get(other.name) == UNKNOWN:
+            continue
+        for column in other.columns:
+            if column.type != "id" or column.name == "id" or column.name not in table.header:
+                continue
+            n = sum(
+                1
+                for cells in table.rows
+                if cells.get(column.name) and column.target_table(cells) == spec.name
+            )
+            if n:
+                rows = f"{n} row" if n == 1 else f"{n} rows"
+                naming.append(f"{table.label} ({rows}, column {column.name})")
+    if naming:
+        b.problems.append(
+            Problem(
+                label,
+                None,
+                None,
+                f"the table is missing, but rows name {noun}s in it: {', '.join(naming)}",
+            )
+        )
+        b.status[spec.name] = UNKNOWN
+    else:
+        b.warnings.append(
+            Problem(
+                label,
+                None,
+                None,
+                f"optional table is missing (read as empty): {WITHOUT[spec.name]}",
+            )
+        )
+        b.status[spec.name] = "missing"
+
+
+def _ids_only(b: _Builder, spec: Table) -> None:
+    """The ids of a table whose rows are not validated, so that references to them hold."""
+    table = b.tables[spec.name]
+    for offset, cells in enumerate(table.rows):
+        if cells.get("id"):
+            b.define(spec, _Row(table, offset, cells, []), cells["id"])
+
+
 def check_columns(tables: dict[str, RawTable]) -> list[Problem]:
     """Missing tables, missing columns and unknown columns."""
-    problems: list[Problem] = []
-    for spec in TABLES:
-        table = tables.get(spec.name)
-        if table is None:
-            if spec.must_exist:
-                problems.append(
-                    Problem(f"{spec.name}.csv", None, None, "required table is missing")
-                )
-            continue
-        for column in spec.required:
-            if column not in table.header:
-                problems.append(Problem(table.label, 1, column, "required column is missing"))
-        for column in table.header:
-            if column not in spec.column_names:
-                expected = ", ".join(spec.column_names)
-                problems.append(
-                    Problem(table.label, 1, column, f"unknown column (expected: {expected})")
-                )
-    return problems
+    b = _Builder(ReadResult(tables=dict(tables)))
+    check_tables(b)
+    return b.problems
 
 
-def build_catalog(tables: dict[str, RawTable]) -> tuple[Catalog, list[Problem]]:
-    """Build a Catalog from raw tables; the catalog is usable only when no problem was found."""
-    problems = check_columns(tables)
-    if problems:
-        return Catalog(), problems
-    b = _Builder(tables)
+def validate(read: ReadResult) -> Validated:
+    """Build a Catalog from what was read; the catalog is usable only when no problem was found.
+
+    Every table is validated as far as its header allows; references into a table whose ids
+    are not known (missing, unreadable, no usable id column) are not checked, so that one fault
+    is one problem and not a cascade.
+    """
+    b = _Builder(read)
+    check_tables(b)
     for table in TABLES:
-        if table.is_entity:
+        if table.is_entity and b.status[table.name] == USABLE:
             setattr(b.catalog, table.name, b.entities(table))
     for table in TABLES:
         if table.is_entity:
@@ -222,14 +431,23 @@ def build_catalog(tables: dict[str, RawTable]) -> tuple[Catalog, list[Problem]]:
             setattr(b.catalog, table.name, b.links(table))
     b.catalog.condition_effects = _effects(b)
     _check_cycles(b)
-    return b.catalog, b.problems
+    labels = {name: t.label for name, t in read.tables.items()}
+    return Validated(b.catalog, b.problems, b.warnings, b.rows_of, labels)
+
+
+def build_catalog(tables: dict[str, RawTable]) -> tuple[Catalog, list[Problem]]:
+    """Build a Catalog from raw tables; the catalog is usable only when no problem was found."""
+    done = validate(ReadResult(tables=dict(tables)))
+    return done.catalog, done.problems
 
 
 def _parse(row: _Row, column: Column) -> Any:
     """One cell as its column's type; a bad cell is recorded on the row."""
     name = column.name
     if column.type == "id":
-        value = row.ident(name, column.required)
+        # An id's form is checked where it is defined; a reference is checked against its table.
+        is_reference = column.ref is not None or column.ref_by is not None
+        value = row.text(name, column.required) if is_reference else row.ident(name)
         return value if value or column.required else None
     if column.type == "int":
         low, high = column.bounds or (0, MAX_COUNT)
@@ -261,22 +479,22 @@ def _parse_row(row: _Row, table: Table) -> tuple[dict[str, Any], set[str]]:
     for column in table.columns:
         if column.name in defaults and not row.cells.get(column.name, ""):
             continue  # an optional cell left empty: the record's default
-        before = len(row.problems)
         values[column.name] = _parse(row, column)
-        if len(row.problems) > before:
+        if column.name in row.failed or (row.offset, column.name) in row.table.muted_cells:
             failed.add(column.name)
     return values, failed
 
 
-def _defaulted(table: Table) -> set[str]:
+@functools.cache
+def _defaulted(table: Table) -> frozenset[str]:
     """The optional columns whose record field has a default (an empty cell takes it)."""
     if not dataclasses.is_dataclass(table.record):
-        return set()
-    return {
+        return frozenset()
+    return frozenset(
         f.name
         for f in dataclasses.fields(table.record)
         if f.default is not dataclasses.MISSING and not table.column(f.name).required
-    }
+    )
 
 
 def _no_rule(row: _Row, values: dict[str, Any], failed: set[str]) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
+import openpyxl
 import pandas as pd
 import pytest
 from openpyxl.utils.exceptions import InvalidFileException
@@ -130,7 +131,7 @@ def test_openpyxl_refusing_the_file_is_a_problem(
     def refuse(*_: object, **__: object) -> NoReturn:
         raise InvalidFileException("openpyxl does not support this file")
 
-    monkeypatch.setattr(pd, "read_excel", refuse)
+    monkeypatch.setattr(openpyxl, "load_workbook", refuse)
     with pytest.raises(CatalogError) as caught:
         load_catalog(_workbook(mini_path, tmp_path / "catalog.xlsx"))
     assert [str(p) for p in caught.value.problems] == [

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from graph.errors import CatalogError, Problem
-from loaders import load_catalog
+from loaders import CatalogRejected, check_catalog, load_catalog
 from loaders.tabular import read_tables
 from loaders.validate import build_catalog
 
@@ -202,8 +202,8 @@ def test_fee_must_be_finite_and_sensible(mini_copy: Path, fee: str) -> None:
 
 
 def test_a_nan_fee_is_refused(mini_path: Path) -> None:
-    # The CSV reader turns a literal "nan" into an empty cell; a table built otherwise may not.
-    tables, _ = read_tables(mini_path)
+    # A table built in code is validated as one read from a file (which keeps "nan" as text).
+    tables = read_tables(mini_path).tables
     tables["matters"].rows[0]["fee"] = "nan"
     _, problems = build_catalog(tables)
     assert "'nan'" in _one(problems, "matters.csv", 2, "fee").message
@@ -251,3 +251,52 @@ def test_the_shipped_stages_follow_the_chain_order() -> None:
     stages = load_catalog(shipped_catalog()).stages.values()
     chain = ["construction", "production", "circulation", "aftermarket"]
     assert all(s.order == chain.index(s.kind) + 1 for s in stages)
+
+
+PREREQUISITES_MISSING = Problem(
+    "prerequisites.csv",
+    None,
+    None,
+    "optional table is missing (read as empty): no matter requires another first, so every "
+    "plan is a single phase",
+)
+
+
+def test_warnings_are_returned_as_data(mini_copy: Path) -> None:
+    (mini_copy / "prerequisites.csv").unlink()
+    _append(mini_copy, "materials", "unused,未使用的材料,illustrative")
+    checked = check_catalog(mini_copy)
+    assert checked.warnings == [
+        PREREQUISITES_MISSING,
+        Problem("materials.csv", 7, "id", "material 'unused' is asked for by no matter"),
+    ]
+    assert checked.catalog.prerequisites == []
+
+
+def test_a_rejected_catalog_carries_its_warnings(mini_copy: Path) -> None:
+    (mini_copy / "prerequisites.csv").unlink()
+    _append(mini_copy, "materials", "form,申请书,illustrative")
+    with pytest.raises(CatalogRejected) as caught:
+        load_catalog(mini_copy)
+    assert [str(p) for p in caught.value.problems] == [
+        "materials.csv:7:id: duplicate id 'form' (first defined on row 4)"
+    ]
+    assert caught.value.warnings == [PREREQUISITES_MISSING]
+
+
+def test_the_shipped_catalog_has_no_warning() -> None:
+    from api.settings import shipped_catalog
+
+    assert check_catalog(shipped_catalog()).warnings == []
+
+
+def test_a_table_read_leniently_is_not_validated_twice(mini_copy: Path) -> None:
+    """A row reported while reading (here: a field too many) gets no follow-on problem, and the
+    id it defines still stands for the rows that name it."""
+    _edit(
+        mini_copy, "departments", "zj,住房和城乡建设局,区,illustrative", "zj,住房,城乡建设局,区,x"
+    )
+    assert [str(p) for p in _problems(mini_copy)] == [
+        "departments.csv:2: the row has 5 fields, the header has 4: extra value 'x' after "
+        "column source"
+    ]
