@@ -76,6 +76,7 @@ def test_neo4j_stopped_during_a_load(
         loader.join(120)
         assert not loader.is_alive()
         assert failure and isinstance(failure[0], BackendUnavailable), failure
+        print(f"stopped during a load: {failure[0]}"[:300])
     finally:
         subprocess.run([*control, "start"], check=True)
     backend.wait_until_ready(60)
@@ -148,6 +149,7 @@ def test_neo4j_restarted_under_load(neo4j_holder: object, control: list[str]) ->
         stop.set()
         server.terminate()
         server.wait(20)
+    print(f"restart under load: {dict(seen)}")  # the figure docs/reliability.md quotes
     assert after.status_code == 200
     assert seen["200 application/json"] > 0
     assert seen["503 application/problem+json"] > 0, seen
