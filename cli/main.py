@@ -25,7 +25,6 @@ from cli.common import (
     emit_json,
     err,
     fail,
-    load_checked,
     open_configured,
     out,
     print_problems,
@@ -143,18 +142,28 @@ def check(
     report: Annotated[bool, typer.Option("--report", help="Counts, sources and orphans.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Validate a catalog; print every error as file:row:column; exit 1 on errors."""
+    """Validate a catalog; print every error and warning as file:row:column; exit 1 on errors."""
+    from loaders.catalog import check_catalog
+
     try:
-        catalog = load_checked(path)
+        try:
+            checked = check_catalog(path)
+        except OSError as exc:
+            raise unreadable(exc, path) from None
     except CatalogError as exc:
+        warnings = [str(w) for w in getattr(exc, "warnings", [])]
         if as_json:
-            emit_json({"ok": False, "errors": [dataclasses.asdict(p) for p in exc.problems]})
+            errors = [dataclasses.asdict(p) for p in exc.problems]
+            emit_json({"ok": False, "errors": errors, "warnings": warnings})
         else:
             print_problems(exc, path)
+            print_warnings(warnings)
         raise typer.Exit(1) from None
     from loaders.report import catalog_report, render_report
 
+    catalog = checked.catalog
     summary = catalog_report(catalog)
+    summary["warnings"] = [str(w) for w in checked.warnings]  # each at its file and row
     if as_json:
         emit_json({"ok": True, **summary})
     elif report:
@@ -164,8 +173,15 @@ def check(
             f"{path}: ok, {catalog.total_rows()} rows "
             f"({summary['counts']['matters']} matters, {summary['counts']['scenarios']} scenarios)"
         )
-    if summary["warnings"]:
-        err.print(f"[yellow]{len(summary['warnings'])} warning(s)[/yellow]")
+    print_warnings(summary["warnings"])
+
+
+def print_warnings(warnings: list[str]) -> None:
+    """Every warning, after their count, on stderr."""
+    if warnings:
+        err.print(f"[yellow]{len(warnings)} warning(s)[/yellow]")
+        for warning in warnings:
+            err.print(f"  {warning}", highlight=False, markup=False)
 
 
 @app.command(name="recommend")

@@ -401,17 +401,18 @@ def test_check_json_is_the_same_report(mini_path: Path) -> None:
 def test_check_warnings_are_counted_on_stderr_and_listed_in_json(mini_copy: Path) -> None:
     with (mini_copy / "materials.csv").open("a", encoding="utf-8") as f:
         f.write("unused,未使用的材料,illustrative\n")
+    warned = "1 warning(s)\n  materials.csv:7:id: material 'unused' is asked for by no matter\n"
     result = ok(["check", str(mini_copy)])
     assert result.stdout == f"{mini_copy}: ok, {ROWS + 1} rows (7 matters, 3 scenarios)\n"
-    assert result.stderr == "1 warning(s)\n"
+    assert result.stderr == warned  # every warning, at its file and row
     result = ok(["check", str(mini_copy), "--json"])
     body = json.loads(result.stdout)
-    assert body["warnings"] == ["materials no matter asks for: unused"]
+    assert body["warnings"] == ["materials.csv:7:id: material 'unused' is asked for by no matter"]
     assert body["orphans"]["materials no matter asks for"] == ["unused"]
-    assert result.stderr == "1 warning(s)\n"
+    assert result.stderr == warned
     result = ok(["check", str(mini_copy), "--report"])
     assert "materials no matter asks for: 1 (unused)" in lines(result.stdout)
-    assert result.stderr == "1 warning(s)\n"
+    assert result.stderr == warned
 
 
 def test_check_json_of_a_broken_catalog_lists_the_problems(mini_copy: Path) -> None:
@@ -429,6 +430,7 @@ def test_check_json_of_a_broken_catalog_lists_the_problems(mini_copy: Path) -> N
                 "message": "duplicate id 'form' (first defined on row 4)",
             }
         ],
+        "warnings": [],
     }
     assert result.stderr == ""
 
