@@ -169,8 +169,14 @@ def main() -> None:
         start_rss = rss_kb(pids)
         for c in [int(x) for x in args.connections.split(",")]:
             base_line = wrk(base, script, health, c, args.duration)
+            only = wrk(base, script, recs, c, args.duration)
             mixed = wrk(base, script, requests, c, args.duration)
-            for name, r in (("GET /v1/health (baseline)", base_line), ("mix", mixed)):
+            measured = (
+                ("GET /v1/health (baseline)", base_line),
+                ("POST /v1/recommendations", only),
+                ("mix (recommendations, lookups, search, pages)", mixed),
+            )
+            for name, r in measured:
                 rows.append(
                     (
                         name,
@@ -181,9 +187,8 @@ def main() -> None:
                         str(int(r["errors"])),
                     )
                 )
-            rows.append(
-                ("mix / health", str(c), f"{mixed['rps'] / base_line['rps']:.0%}", "", "", "")
-            )
+            for name, r in (("recommendations / health", only), ("mix / health", mixed)):
+                rows.append((name, str(c), f"{r['rps'] / base_line['rps']:.0%}", "", "", ""))
         end_rss = rss_kb(pids)
         print(
             f"backend {args.backend}, {args.workers} worker(s), {args.duration} s per row; "

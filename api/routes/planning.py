@@ -5,22 +5,37 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, Response
+from pydantic import TypeAdapter
 
 from api.deps import StoreDep
 from api.problems import NOT_FOUND
 from api.schemas import RecommendationOut, RecommendationRequest, SearchHitOut
 from graph.model import Position
 from graph.planner import recommend
+from graph.recommendation import Recommendation
 from graph.search import search as run_search
 
 router = APIRouter(tags=["planning"])
 
 
-@router.post("/recommendations", response_model=RecommendationOut, responses=NOT_FOUND)
-def recommendations(body: RecommendationRequest, store: StoreDep) -> RecommendationOut:
+# The planner's dataclasses serialise straight to JSON in pydantic-core: no model is built and
+# validated again per response (the documented shape, RecommendationOut, is the same one; the
+# success-shape and schemathesis tests hold the two together).
+_RECOMMENDATION_JSON = TypeAdapter(Recommendation)
+
+
+@router.post(
+    "/recommendations",
+    response_model=RecommendationOut,
+    response_class=JSONResponse,
+    responses=NOT_FOUND,
+)
+def recommendations(body: RecommendationRequest, store: StoreDep) -> Response:
     """Matters, materials (each once), department path, estimate and savings for a position."""
     position = Position(body.industry, body.stage, body.scenario)
-    return RecommendationOut.model_validate(recommend(store, position, body.answers))
+    rec = recommend(store, position, body.answers)
+    return Response(_RECOMMENDATION_JSON.dump_json(rec), media_type="application/json")
 
 
 @router.get("/search", response_model=list[SearchHitOut])
