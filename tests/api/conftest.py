@@ -3,7 +3,6 @@ headless Chromium for the pages it serves."""
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -19,7 +18,7 @@ from api.settings import Settings
 from graph.model import Catalog
 from graph.stores.factory import embedded_backend
 from tests.conftest import MINI
-from tests.support.browser import CHROMIUM_ENV, Browser, ChromiumNotFound, Page, find_chromium
+from tests.support.browser import Browser, Page, require_chromium
 
 
 @contextmanager
@@ -57,16 +56,7 @@ def live_server(mini_catalog: Catalog) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Headless Chromium, as in tests/viz: skipped where there is none, a failure under CI."""
-    executable: str | None = None
-    problem = ""
-    try:
-        executable = find_chromium()
-    except ChromiumNotFound as missing:
-        problem = str(missing)
-    if executable is None:
-        if os.environ.get("CI") or os.environ.get(CHROMIUM_ENV):
-            pytest.fail(problem, pytrace=False)
-        pytest.skip(problem)
+    executable = require_chromium()
     with Browser(executable) as b:
         yield b
 

@@ -411,3 +411,19 @@ def _high_pipe() -> tuple[int, int]:
 def _exception_text(details: dict[str, Any]) -> str:
     exception = details.get("exception", {})
     return str(exception.get("description") or details.get("text", "exception"))
+
+
+def require_chromium() -> str:
+    """Chromium's path for a test fixture: the test is skipped where there is none, but fails in
+    CI (CI set) or when CHAINKG_CHROMIUM names a binary that is not there (a wrong setting, not a
+    missing browser)."""
+    import pytest  # only the test fixtures call this
+
+    try:
+        return find_chromium()
+    except ChromiumNotFound as missing:
+        problem = str(missing)
+    # Reported here, outside the except: no chained traceback.
+    if os.environ.get("CI") or os.environ.get(CHROMIUM_ENV):
+        pytest.fail(problem, pytrace=False)
+    pytest.skip(problem)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.browser import CHROMIUM_ENV, Browser, ChromiumNotFound, Page, find_chromium
+from tests.support.browser import Browser, Page, require_chromium
 from viz.page import write_page
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -31,16 +30,7 @@ def browser() -> Iterator[Browser]:
     Skipped where there is none, but a failure in CI (CI set) or when CHAINKG_CHROMIUM names a
     binary that is not there (a setting that is wrong, not a browser that is missing).
     """
-    executable: str | None = None
-    problem = ""
-    try:
-        executable = find_chromium()
-    except ChromiumNotFound as missing:
-        problem = str(missing)  # reported below, outside the except: no chained traceback
-    if executable is None:
-        if os.environ.get("CI") or os.environ.get(CHROMIUM_ENV):
-            pytest.fail(problem, pytrace=False)
-        pytest.skip(problem)
+    executable = require_chromium()
     with Browser(executable) as b:
         yield b
 
