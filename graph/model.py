@@ -167,6 +167,11 @@ class ConditionEffect:
     source: str
 
 
+# What a knowledge-base entry (一库) tells an applicant: the article's 一次性告知 covers what to
+# bring, where to go, how long it takes and why applications come back for 补正.
+GUIDE_TOPICS = ("overview", "materials", "where", "duration", "corrections")
+
+
 @dataclass(frozen=True, slots=True)
 class Guide:
     """A knowledge-base entry (一库) about a matter or a bundle."""
@@ -177,6 +182,7 @@ class Guide:
     about_kind: str  # "matter" | "bundle"
     about_id: str
     source: str
+    topic: str = "overview"  # one of GUIDE_TOPICS: what the entry tells an applicant
 
 
 @dataclass(frozen=True, slots=True)

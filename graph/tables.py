@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from graph.model import (
     APPROVAL_STAGES,
+    GUIDE_TOPICS,
     LEVELS,
     MATTER_TYPES,
     Bundle,
@@ -262,6 +263,7 @@ TABLES: tuple[Table, ...] = (
                 edge=Edge("ABOUT"),
             ),
             _SOURCE,
+            Column("topic", "choice", required=False, choices=GUIDE_TOPICS),
         ),
         label="Guide",
     ),
