@@ -11,13 +11,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import docs, openapi, problems
+from api.cache import ResponseCache
 from api.limits import Limits
 from api.middleware import BodyLimit, ErrorGuard, HeadAsGet, SecurityHeaders
-from api.routes import catalog, meta, planning, viz
+from api.routes import catalog, meta, planning, projects, viz
 from api.settings import Settings, get_settings
 from api.startup import StartupLoad, prepare_startup
 from graph.errors import BackendUnavailable
 from graph.stores.factory import Backend, open_backend
+from tracking.calendar import WorkingCalendar
+from tracking.store import TrackingStore
+from tracking.stores.sql import open_sql_store
 
 log = logging.getLogger("chainkg.api")
 
@@ -36,13 +40,16 @@ def create_app(
     settings: Settings | None = None,
     backend: Backend | None = None,
     startup: StartupLoad | None = None,
+    tracking: TrackingStore | None = None,
 ) -> FastAPI:
     """The application.
 
     Without `backend` it opens the configured one at start, makes the start-up load (retried in
     the background while the backend cannot take it) and closes it at shutdown. With `backend`
     (tests, benchmarks, `chainkg serve`, which validates the catalog before serving) it serves
-    that one as it is, making the `startup` load if one is given; the caller closes it.
+    that one as it is, making the `startup` load if one is given; the caller closes it. The
+    tracking store likewise: opened from CHAINKG_TRACKING_URL (or the SQLite file under
+    CHAINKG_STATE_DIR) at start unless `tracking` is given.
     """
     settings = settings or get_settings()
 
@@ -54,6 +61,11 @@ def create_app(
             opened = app.state.backend = open_backend(settings.backend_config())
             plan = plan or prepare_startup(settings, opened)
         held: Backend = app.state.backend
+        opened_tracking = None
+        if app.state.tracking is None:
+            opened_tracking = app.state.tracking = await asyncio.to_thread(
+                open_sql_store, settings.tracking_database()
+            )
         app.state.startup = plan
         retry = None
         if plan is not None:
@@ -70,6 +82,9 @@ def create_app(
                     await retry
             if opened is not None:
                 opened.close()
+            if opened_tracking is not None:
+                opened_tracking.close()
+                app.state.tracking = None
 
     app = FastAPI(
         title="chainkg",
@@ -86,9 +101,13 @@ def create_app(
     )
     app.state.backend = backend
     app.state.startup = None
+    app.state.tracking = tracking
+    app.state.calendar = WorkingCalendar()
+    app.state.public_url = settings.public_url
+    app.state.recommendations = ResponseCache(settings.recommendation_cache_mb * 1024 * 1024)
     limits = Limits.of(settings)
     problems.install(app)
-    for router in (meta.router, catalog.router, planning.router, viz.router):
+    for router in (meta.router, catalog.router, planning.router, projects.router, viz.router):
         app.include_router(router, prefix="/v1")
     docs.install(app)
     openapi.install(app, limits)

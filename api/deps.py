@@ -2,22 +2,44 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
+from api.cache import ResponseCache
 from graph.store import GraphStore
 from graph.stores.factory import Backend
 
+T = TypeVar("T")
 
-def get_backend(request: Request) -> Backend:
+
+# Coroutines, so FastAPI calls them on the event loop: a plain `def` dependency is sent to the
+# thread pool, one hop per dependency per request, for a lookup that does no I/O.
+async def get_backend(request: Request) -> Backend:
     backend: Backend = request.app.state.backend
     return backend
 
 
-def get_store(backend: Annotated[Backend, Depends(get_backend)]) -> GraphStore:
+async def get_store(backend: Annotated[Backend, Depends(get_backend)]) -> GraphStore:
     return backend.catalog
+
+
+async def get_recommendation_cache(request: Request) -> ResponseCache:
+    cache: ResponseCache = request.app.state.recommendations
+    return cache
+
+
+async def run_read(backend: Backend, read: Callable[[], T]) -> T:
+    """`read()` (which reads the backend's store) from a coroutine route: on the event loop for
+    an embedded backend, which answers from memory, in the thread pool for a shared one, whose
+    reads wait on the network and must not hold up the loop."""
+    if backend.shared:
+        return await run_in_threadpool(read)
+    return read()
 
 
 BackendDep = Annotated[Backend, Depends(get_backend)]
 StoreDep = Annotated[GraphStore, Depends(get_store)]
+RecommendationCacheDep = Annotated[ResponseCache, Depends(get_recommendation_cache)]

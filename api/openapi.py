@@ -8,7 +8,10 @@ schema of that status (api/schemas.py), worked out from the route itself:
 - 422: an operation with parameters or a body (field limits, types, ids that do not fit);
 - 400: an operation with a body (a body that is not JSON text at all, e.g. not UTF-8);
 - 503: an operation that reads the backend (it depends on api/deps.get_backend);
-- 404: an operation whose route declares `responses=problems.NOT_FOUND` (it looks ids up).
+- 404: an operation whose route declares `responses=problems.NOT_FOUND` (it looks ids up);
+- 401 and 403: an operation that needs a token (it depends on api/auth.current_actor);
+- 409 and 428: an operation whose route declares `responses=problems.CONFLICT` (a versioned
+  change); 503 also for one that reads the tracking store (api/auth.get_tracking).
 
 405 is not an operation's answer (it answers a method no operation has) and HEAD, answered
 wherever GET is, is left implicit as HTTP defines it. The string and map bounds in the
@@ -27,6 +30,7 @@ from fastapi.dependencies.utils import get_flat_params
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
+from api.auth import current_actor, get_tracking
 from api.deps import get_backend
 from api.limits import Limits, bound
 from api.problems import PROBLEM_JSON
@@ -34,6 +38,14 @@ from api.schemas import NotFoundProblem, Problem, TooLargeProblem, ValidationPro
 
 ERRORS: dict[int, tuple[type[BaseModel], str]] = {
     400: (Problem, "The body is not JSON text (problem+json)."),
+    401: (Problem, "No bearer token, or one unknown or revoked (`WWW-Authenticate: Bearer`)."),
+    403: (Problem, "The token's role (or an officer's department) may not do this."),
+    409: (
+        Problem,
+        "The change conflicts with the current state: a status move the workflow does not "
+        "allow, or a version changed meanwhile (`current` holds the state now).",
+    ),
+    428: (Problem, "A change sent without the version it was made from (If-Match)."),
     404: (NotFoundProblem, "An id names nothing in the catalog; `kind` and `id` say which."),
     413: (TooLargeProblem, "The body is larger than CHAINKG_MAX_BODY_BYTES."),
     422: (
@@ -80,8 +92,12 @@ def error_statuses(route: Any) -> list[int]:
         found |= {400, 422}
     if get_flat_params(route.dependant):
         found.add(422)
-    if _depends_on(route.dependant, get_backend):
+    if _depends_on(route.dependant, get_backend) or _depends_on(route.dependant, get_tracking):
         found.add(503)
+    if _depends_on(route.dependant, current_actor):
+        found |= {401, 403}
+    if 409 in route.responses or "409" in route.responses:
+        found |= {409, 428}
     if 404 in route.responses or "404" in route.responses:
         found.add(404)
     return sorted(found)

@@ -18,8 +18,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.auth import Unauthenticated
 from api.limits import BODY_SETTING
-from graph.errors import BackendUnavailable, CatalogError, InvalidRequest, NotFound
+from graph.errors import BackendUnavailable, CatalogError, ChainKGError, InvalidRequest, NotFound
+from tracking.store import AlreadyAnswered, VersionConflict
+from tracking.workflow import LABELS, NotPermitted, TransitionRefused
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "urn:chainkg:problem:"  # a URI that identifies the kind (RFC 9457 §3.1.1)
@@ -32,6 +35,13 @@ log = logging.getLogger("chainkg.api")
 Responses = dict[int | str, dict[str, Any]]
 NOT_FOUND: Responses = {404: {"description": "An id names nothing in the catalog"}}
 """`responses=` of a route that looks ids up; api/openapi.py documents the problem it answers."""
+CONFLICT: Responses = {409: {"description": "The change conflicts with the current state"}}
+"""`responses=` of a route that changes a versioned record (409, and 428 without a version)."""
+
+
+class PreconditionRequired(ChainKGError):
+    """A change sent without the version it was made from (or with an unreadable one)."""
+
 
 _UNENCODABLE = re.compile("[\ud800-\udfff]")  # lone surrogates: no UTF-8 for them
 
@@ -140,6 +150,53 @@ def install(app: FastAPI) -> None:
         found = [{"field": str(p), "message": p.message} for p in exc.problems]
         errors, _detail = _listed(found)
         return problem(422, "catalog", "Invalid catalog", str(exc), errors=errors)
+
+    @app.exception_handler(Unauthenticated)
+    async def unauthenticated(_: Request, exc: Unauthenticated) -> JSONResponse:
+        response = problem(401, "unauthenticated", "Authentication required", str(exc))
+        response.headers["WWW-Authenticate"] = 'Bearer realm="chainkg"'
+        return response
+
+    @app.exception_handler(NotPermitted)
+    async def forbidden(_: Request, exc: NotPermitted) -> JSONResponse:
+        return problem(403, "forbidden", "Not permitted", str(exc))
+
+    @app.exception_handler(TransitionRefused)
+    async def refused(_: Request, exc: TransitionRefused) -> JSONResponse:
+        return problem(
+            409,
+            "transition-refused",
+            "Status change not allowed",
+            str(exc),
+            current_status=exc.current.value,
+            requested_status=exc.target.value,
+        )
+
+    @app.exception_handler(VersionConflict)
+    async def conflict(_: Request, exc: VersionConflict) -> JSONResponse:
+        current = exc.current
+        response = problem(
+            409,
+            "version-conflict",
+            "Changed meanwhile",
+            f"{exc}: read it again and decide on the current state",
+            current={
+                "version": current.version,
+                "status": current.status.value,
+                "status_label": LABELS[current.status],
+                "updated_at": current.updated_at.isoformat() if current.updated_at else None,
+            },
+        )
+        response.headers["ETag"] = f'"{current.version}"'
+        return response
+
+    @app.exception_handler(AlreadyAnswered)
+    async def answered(_: Request, exc: AlreadyAnswered) -> JSONResponse:
+        return problem(409, "already-answered", "Answered already", str(exc))
+
+    @app.exception_handler(PreconditionRequired)
+    async def precondition(_: Request, exc: PreconditionRequired) -> JSONResponse:
+        return problem(428, "precondition-required", "Version required", str(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -12,6 +12,17 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph.stores.factory import BackendConfig
+from loaders.tabular import (
+    MAX_CELL_CHARS,
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    MAX_UNPACKED_BYTES,
+    MB,
+    Limits,
+)
+from tracking.stores.sql import sqlite_url
 
 
 class BackendKind(StrEnum):
@@ -87,6 +98,60 @@ class Settings(BaseSettings):
         "more are refused with 422.",
     )
 
+    catalog_max_file_mb: int = Field(
+        MAX_FILE_BYTES // MB,
+        gt=0,
+        description="Largest catalog file (one CSV, or the .xlsx workbook) `check`, `load` and "
+        "`serve --data` read, in MB.",
+    )
+    catalog_max_unpacked_mb: int = Field(
+        MAX_UNPACKED_BYTES // MB,
+        gt=0,
+        description="Largest .xlsx workbook once unpacked, in MB (a zip bomb stops here).",
+    )
+    catalog_max_rows: int = Field(
+        MAX_ROWS, gt=0, description="Most rows in one catalog table (blank rows included)."
+    )
+    catalog_max_columns: int = Field(MAX_COLUMNS, gt=0, description="Most columns in one table.")
+    catalog_max_cell_chars: int = Field(
+        MAX_CELL_CHARS, gt=0, description="Longest catalog cell, in characters."
+    )
+    catalog_max_cells: int = Field(
+        MAX_CELLS,
+        gt=0,
+        description="Most cells in one .xlsx workbook, empty formatted ones included.",
+    )
+    recommendation_cache_mb: int = Field(
+        64,
+        ge=0,
+        description="Memory for recommendations already computed, in MB per process (0: off). "
+        "An entry is keyed by the catalog version, so a load never serves a stale plan.",
+    )
+
+    state_dir: Path = Field(
+        Path(".chainkg"),
+        description="Folder of this installation's own data: the embedded tracking database "
+        "(tracking.db, SQLite in WAL mode) unless CHAINKG_TRACKING_URL names another.",
+    )
+    tracking_url: SecretStr | None = Field(
+        None,
+        description="SQLAlchemy URL of the tracking database, e.g. "
+        "postgresql+psycopg://user:pw@host/chainkg (shared by several workers or machines); "
+        "unset: SQLite at CHAINKG_STATE_DIR/tracking.db. Never logged.",
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="The address applicants reach chainkg at: project QR codes point to "
+        "<public_url>/v1/projects/<code>/page.",
+    )
+    consultation_minutes: int = Field(
+        3,
+        gt=0,
+        le=10080,
+        description="How long a department has to answer a consultation routed to it, in "
+        "minutes (the article's 3).",
+    )
+
     @field_validator("load_on_start", mode="before")
     @classmethod
     def _booleans(cls, value: object) -> object:
@@ -101,6 +166,23 @@ class Settings(BaseSettings):
 
     def catalog_path(self) -> Path:
         return self.data if self.data is not None else shipped_catalog()
+
+    def tracking_database(self) -> str:
+        """The tracking database's SQLAlchemy URL (secret: never print it whole)."""
+        if self.tracking_url is not None:
+            return self.tracking_url.get_secret_value()
+        return sqlite_url(self.state_dir.resolve() / "tracking.db")
+
+    def catalog_limits(self) -> Limits:
+        """The bounds a catalog read by this process must stay within."""
+        return Limits(
+            file_bytes=self.catalog_max_file_mb * MB,
+            unpacked_bytes=self.catalog_max_unpacked_mb * MB,
+            rows=self.catalog_max_rows,
+            columns=self.catalog_max_columns,
+            cell_chars=self.catalog_max_cell_chars,
+            cells=self.catalog_max_cells,
+        )
 
     def backend_config(self) -> BackendConfig:
         """What graph.stores.factory.open_backend needs to open the configured backend."""

@@ -87,5 +87,5 @@ def prepare_startup(settings: Settings, backend: Backend) -> StartupLoad:
     CHAINKG_LOAD_ON_START. Raises CatalogError for a broken catalog.
     """
     loads = not backend.shared or settings.load_on_start != LoadPolicy.NEVER
-    catalog = load_catalog(settings.catalog_path()) if loads else None
+    catalog = load_catalog(settings.catalog_path(), settings.catalog_limits()) if loads else None
     return StartupLoad(settings.load_on_start, catalog, pending=loads)

@@ -6,8 +6,11 @@ baseline; prints requests/s, p50/p99, errors and the server's memory (RSS of the
 workers) at start and end. `--soak` runs the mix for 10 minutes at 8 connections and reports the
 memory drift and the errors. Load goes to 127.0.0.1 only.
 
-    python -m bench.http [--backend memory|neo4j] [--workers N] [--duration 10]
-                         [--connections 1,8,32] [--soak]
+    python -m bench.http [--backend memory|neo4j] [--workers 1,2] [--duration 10]
+                         [--connections 1,8,32] [--no-cache] [--soak]
+
+With several worker counts each is served and measured in turn, and the ratios against the
+first are printed. `--no-cache` turns the recommendation cache off (every plan computed).
 
 Needs wrk (Debian package `wrk`).
 """
@@ -134,9 +137,16 @@ def wrk(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", default="memory", choices=["memory", "neo4j"])
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--workers", default="1", help="worker counts, each measured in turn (e.g. 1,2)"
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
     parser.add_argument("--connections", default="1,8,32")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="serve with CHAINKG_RECOMMENDATION_CACHE_MB=0: every recommendation computed",
+    )
     parser.add_argument(
         "--soak", action="store_true", help="10 minutes of the mix at 8 connections"
     )
@@ -144,39 +154,67 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("bench.http needs wrk (apt-get install wrk)")
     env = {"CHAINKG_BACKEND": args.backend}
-    with tempfile.TemporaryDirectory() as tmp, uvicorn_server(env, workers=args.workers) as base:
-        port = int(base.rsplit(":", 1)[1])
-        script = Path(tmp) / "mix.lua"
-        script.write_text(LUA, encoding="utf-8")
-        requests = Path(tmp) / "mix.txt"
-        requests.write_text("\n".join(mix(base)) + "\n", encoding="utf-8")
-        health = Path(tmp) / "health.txt"
-        health.write_text("GET /v1/health\n", encoding="utf-8")
-        recs = Path(tmp) / "recommendations.txt"
-        recs.write_text(
-            "\n".join(x for x in requests.read_text().splitlines() if x.startswith("POST")) + "\n",
-            encoding="utf-8",
-        )
-        pids = server_pids(port)
+    if args.no_cache:
+        env["CHAINKG_RECOMMENDATION_CACHE_MB"] = "0"
+    counts = [int(x) for x in args.connections.split(",")]
+    by_workers: dict[int, dict[tuple[str, int], dict[str, float]]] = {}
+    for workers in [int(x) for x in args.workers.split(",")]:
+        if args.soak:
+            with tempfile.TemporaryDirectory() as tmp, uvicorn_server(env, workers) as base:
+                script, requests, _, _ = _request_files(Path(tmp), base)
+                soak(base, script, requests, server_pids(int(base.rsplit(":", 1)[1])))
+            return
+        by_workers[workers] = _measure(env, workers, counts, args)
+    first = min(by_workers)
+    for workers, results in by_workers.items():
+        if workers == first:
+            continue
+        rows: list[tuple[str, ...]] = [
+            (name, str(c), f"{r['rps'] / by_workers[first][(name, c)]['rps']:.2f}x")
+            for (name, c), r in results.items()
+        ]
+        print(f"\n{workers} workers against {first} (same run):")
+        print(table(rows, ("measure", "connections", f"requests/s, {workers} / {first}")))
+
+
+HEALTH = "GET /v1/health (baseline)"
+RECOMMENDATIONS = "POST /v1/recommendations"
+MIX = "mix (recommendations, lookups, search, pages)"
+
+
+def _request_files(tmp: Path, base: str) -> tuple[Path, Path, Path, Path]:
+    """The wrk script and the request lists: the mix, health alone, recommendations alone."""
+    script = tmp / "mix.lua"
+    script.write_text(LUA, encoding="utf-8")
+    requests = tmp / "mix.txt"
+    requests.write_text("\n".join(mix(base)) + "\n", encoding="utf-8")
+    health = tmp / "health.txt"
+    health.write_text("GET /v1/health\n", encoding="utf-8")
+    recs = tmp / "recommendations.txt"
+    recs.write_text(
+        "\n".join(x for x in requests.read_text().splitlines() if x.startswith("POST")) + "\n",
+        encoding="utf-8",
+    )
+    return script, requests, health, recs
+
+
+def _measure(
+    env: dict[str, str], workers: int, counts: list[int], args: argparse.Namespace
+) -> dict[tuple[str, int], dict[str, float]]:
+    """One server with `workers` workers: each measure at each connection count, printed."""
+    results: dict[tuple[str, int], dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp, uvicorn_server(env, workers) as base:
+        script, requests, health, recs = _request_files(Path(tmp), base)
+        pids = server_pids(int(base.rsplit(":", 1)[1]))
         print(
             f"server pids {pids}, {len(requests.read_text().splitlines())} requests in the mix",
             file=sys.stderr,
         )
-        if args.soak:
-            soak(base, script, requests, pids)
-            return
         rows: list[tuple[str, ...]] = []
         start_rss = rss_kb(pids)
-        for c in [int(x) for x in args.connections.split(",")]:
-            base_line = wrk(base, script, health, c, args.duration)
-            only = wrk(base, script, recs, c, args.duration)
-            mixed = wrk(base, script, requests, c, args.duration)
-            measured = (
-                ("GET /v1/health (baseline)", base_line),
-                ("POST /v1/recommendations", only),
-                ("mix (recommendations, lookups, search, pages)", mixed),
-            )
-            for name, r in measured:
+        for c in counts:
+            for name, listed in ((HEALTH, health), (RECOMMENDATIONS, recs), (MIX, requests)):
+                r = results[(name, c)] = wrk(base, script, listed, c, args.duration)
                 rows.append(
                     (
                         name,
@@ -187,14 +225,18 @@ def main() -> None:
                         str(int(r["errors"])),
                     )
                 )
-            for name, r in (("recommendations / health", only), ("mix / health", mixed)):
-                rows.append((name, str(c), f"{r['rps'] / base_line['rps']:.0%}", "", "", ""))
+            for name in (RECOMMENDATIONS, MIX):
+                ratio = results[(name, c)]["rps"] / results[(HEALTH, c)]["rps"]
+                rows.append((f"{name.split(' (')[0]} / health", str(c), f"{ratio:.0%}", "", "", ""))
         end_rss = rss_kb(pids)
-        print(
-            f"backend {args.backend}, {args.workers} worker(s), {args.duration} s per row; "
-            f"server RSS {start_rss / 1024:.0f} MiB at start, {end_rss / 1024:.0f} MiB at end"
-        )
-        print(table(rows, ("measure", "connections", "requests/s", "p50 ms", "p99 ms", "errors")))
+    cache = "off" if args.no_cache else "on"
+    print(
+        f"backend {args.backend}, {workers} worker(s), recommendation cache {cache}, "
+        f"{args.duration} s per row; server RSS {start_rss / 1024:.0f} MiB at start, "
+        f"{end_rss / 1024:.0f} MiB at end"
+    )
+    print(table(rows, ("measure", "connections", "requests/s", "p50 ms", "p99 ms", "errors")))
+    return results
 
 
 def soak(base: str, script: Path, requests: Path, pids: list[int]) -> None:

@@ -246,9 +246,10 @@ def unreadable(exc: OSError, path: Path) -> CatalogError:
 
 
 def load_checked(path: Path) -> Catalog:
-    """`load_catalog(path)`; a file it cannot read raises CatalogError too, never OSError."""
+    """`load_catalog(path)` within the configured limits (CHAINKG_CATALOG_MAX_*); a file it
+    cannot read raises CatalogError too, never OSError."""
     try:
-        return load_catalog(path)
+        return load_catalog(path, cli_settings().catalog_limits())
     except OSError as exc:
         raise unreadable(exc, path) from None
 

@@ -147,7 +147,7 @@ def check(
 
     try:
         try:
-            checked = check_catalog(path)
+            checked = check_catalog(path, cli_settings().catalog_limits())
         except OSError as exc:
             raise unreadable(exc, path) from None
     except CatalogError as exc:

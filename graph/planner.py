@@ -258,11 +258,8 @@ def plan(sub: PositionSubgraph, position: Position, answers: dict[str, str]) -> 
             held[link.b].append(link.a)  # outside the position: already held
         # else: a candidate of the position that does not apply; the requirement lapses
     waits = _with_stage_order(chosen, requires, sub.matters)
-    joint = [
-        (b, [link.b for link in sub.bundle_matters if link.a == b.id and link.b in chosen_set])
-        for b in scope.bundles
-        if b.mode != BundleMode.NONE
-    ]
+    members = _bundle_members(sub, chosen_set)
+    joint = [(b, members.get(b.id, [])) for b in scope.bundles if b.mode != BundleMode.NONE]
     timing = schedule(chosen, waits, sub.matters, joint)
     phase_of = {m: timing.phase_of[timing.step_of[m]] for m in chosen}
     critical = {m for s in timing.critical_steps for m in timing.steps[s].matters}
@@ -298,7 +295,7 @@ def plan(sub: PositionSubgraph, position: Position, answers: dict[str, str]) -> 
             with_commitment_days=timing.commitment_days,
             excluded=_time_items(sub, chosen),
         ),
-        savings=_savings(sub, chosen, materials, scope.bundles, timing.decision_days),
+        savings=_savings(sub, chosen, members, materials, scope.bundles, timing.decision_days),
         pending_questions=_pending(sub, scope, answers),
         answers=dict(sorted(answers.items())),
         prerequisites_held=[
@@ -321,6 +318,15 @@ def plan(sub: PositionSubgraph, position: Position, answers: dict[str, str]) -> 
         ],
         other_scenarios=[EventScenario(s.id, s.name, str(s.life_event)) for s in scope.events],
     )
+
+
+def _bundle_members(sub: PositionSubgraph, chosen: set[str]) -> dict[str, list[str]]:
+    """Each bundle's matters that the plan includes, in the catalog's order."""
+    members: dict[str, list[str]] = {}
+    for link in sub.bundle_matters:
+        if link.b in chosen:
+            members.setdefault(link.a, []).append(link.b)
+    return members
 
 
 def _check_answers(answers: dict[str, str], conditions: Mapping[str, Condition]) -> None:
@@ -494,19 +500,18 @@ def _time_items(sub: PositionSubgraph, chosen: list[str]) -> list[TimeItem]:
 def _savings(
     sub: PositionSubgraph,
     chosen: list[str],
+    members: Mapping[str, list[str]],
     materials: list[PlannedMaterial],
     bundles: list[Bundle],
     decision_days: int,
 ) -> Savings:
-    chosen_set = set(chosen)
     # A bundle is one window: one form, one set of materials (一窗受理); a 一类事 one window for
     # its family (一类事一窗办), so it is taken first. Across the stages of 工程建设项目审批 each
     # stage is still one application with its own set of materials (国办发〔2019〕11号).
     window_of: dict[str, tuple[str, str]] = {}
     for bundle in sorted(bundles, key=lambda b: (b.kind != BundleKind.ONE_CATEGORY, b.id)):
-        for link in sub.bundle_matters:
-            if link.a == bundle.id and link.b in chosen_set:
-                window_of.setdefault(link.b, (bundle.id, sub.matters[link.b].approval_stage))
+        for m in members.get(bundle.id, ()):
+            window_of.setdefault(m, (bundle.id, sub.matters[m].approval_stage))
     windows: dict[tuple[str, str], list[str]] = {}
     for m in chosen:
         windows.setdefault(window_of.get(m, (m, "")), []).append(m)
@@ -558,24 +563,20 @@ def _places(sub: PositionSubgraph, matter_id: str, stage: Stage) -> list[HeldPla
 
 def _pending(sub: PositionSubgraph, scope: Scope, answers: dict[str, str]) -> list[PendingQuestion]:
     scenarios = {s.id: s for s in sub.scenarios}
+    adds: dict[tuple[str, str], list[OptionEffect]] = {}
+    for e in scope.effects:
+        name = (sub.matters if e.target_kind == "matter" else sub.materials)[e.target_id].name
+        adds.setdefault((e.condition_id, e.option), []).append(
+            OptionEffect(e.target_kind, e.target_id, name)
+        )
     out = []
     for condition in scope.conditions:
         if condition.id in answers:
             continue
-        options = []
-        for value in condition.options:
-            adds = [
-                OptionEffect(
-                    e.target_kind,
-                    e.target_id,
-                    sub.matters[e.target_id].name
-                    if e.target_kind == "matter"
-                    else sub.materials[e.target_id].name,
-                )
-                for e in scope.effects
-                if e.condition_id == condition.id and e.option == value
-            ]
-            options.append(QuestionOption(value, adds))
+        options = [
+            QuestionOption(value, adds.get((condition.id, value), []))
+            for value in condition.options
+        ]
         scenario = scenarios.get(condition.scenario_id)
         where = Ref(condition.scenario_id, scenario.name if scenario else condition.scenario_id)
         out.append(

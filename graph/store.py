@@ -56,6 +56,11 @@ class GraphStore(Protocol):
         a view is the same view. (On Neo4j it holds for the switch's grace period.)"""
         ...
 
+    def catalog_version(self) -> str:
+        """The served catalog's version (graph.tables.catalog_fingerprint; "" when none is
+        loaded): on a pinned view, the version of the catalog the view reads."""
+        ...
+
     def close(self) -> None:
         """Release connections (a no-op for embedded stores and pinned views)."""
         ...

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -382,6 +383,23 @@ def rows_of(catalog: Catalog, table: Table) -> list[Any]:
     """The records of one table of `catalog` (entity tables are dicts keyed by id)."""
     held = getattr(catalog, table.name)
     return list(held.values()) if isinstance(held, dict) else list(held)
+
+
+def catalog_fingerprint(catalog: Catalog) -> str:
+    """The catalog's version: a digest of every table's rows in the catalog format, order-free.
+
+    The same content gives the same version on any backend and after any reload; a tracked
+    project records the version its plan came from."""
+    digest = hashlib.sha256()
+    for table in TABLES:
+        rows = sorted(
+            "\x1f".join(to_cell(field_value(record, table, column)) for column in table.columns)
+            for record in rows_of(catalog, table)
+        )
+        digest.update(f"{table.name}\x1e{len(rows)}\x1e".encode())
+        for row in rows:
+            digest.update(row.encode("utf-8", "surrogatepass") + b"\x1e")
+    return digest.hexdigest()[:16]
 
 
 # --- records <-> cells and properties ---------------------------------------------------------

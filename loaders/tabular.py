@@ -46,6 +46,16 @@ MAX_CELL_CHARS = 10_000  # characters in one cell
 # Cells of one .xlsx workbook, empty formatted ones included, counted in its XML before
 # openpyxl parses it (openpyxl reads some 70,000 cells a second: 500,000 take about 7 s).
 MAX_CELLS = 500_000
+# The setting that raises each bound of `Limits` (api/settings.py reads them): a message about
+# a limit names it, so the planner knows what to change if the file is meant to be that big.
+LIMIT_SETTINGS = {
+    "file_bytes": "CHAINKG_CATALOG_MAX_FILE_MB",
+    "unpacked_bytes": "CHAINKG_CATALOG_MAX_UNPACKED_MB",
+    "rows": "CHAINKG_CATALOG_MAX_ROWS",
+    "columns": "CHAINKG_CATALOG_MAX_COLUMNS",
+    "cell_chars": "CHAINKG_CATALOG_MAX_CELL_CHARS",
+    "cells": "CHAINKG_CATALOG_MAX_CELLS",
+}
 
 # What openpyxl and zipfile raise on a file that is no workbook: a zip without the workbook's
 # parts (KeyError), a truncated or damaged zip (BadZipFile, zlib.error, EOFError), a part that
@@ -178,6 +188,10 @@ def _limit(n: int) -> str:
     return f"{n / MB:g} MB" if n >= MB else f"{n:,} bytes"
 
 
+def _setting(bound: str) -> str:
+    return f" (setting {LIMIT_SETTINGS[bound]})"
+
+
 # --- a folder of CSV files ----------------------------------------------------------------------
 def _read_folder(folder: Path, limits: Limits) -> ReadResult:
     result = ReadResult()
@@ -276,7 +290,8 @@ def _file_bytes(file: Path, result: ReadResult, limits: Limits) -> bytes | None:
         return None
     if info.st_size > limits.file_bytes:
         fail(
-            f"the file is {_size(info.st_size)}, more than the limit of {_limit(limits.file_bytes)}"
+            f"the file is {_size(info.st_size)}, more than the limit of "
+            f"{_limit(limits.file_bytes)}{_setting('file_bytes')}"
         )
         return None
     try:
@@ -286,7 +301,7 @@ def _file_bytes(file: Path, result: ReadResult, limits: Limits) -> bytes | None:
         fail(f"cannot be read: {_os_reason(exc)}")
         return None
     if len(data) > limits.file_bytes:  # grew since stat
-        fail(f"the file is more than the limit of {_limit(limits.file_bytes)}")
+        fail(f"the file is more than the limit of {_limit(limits.file_bytes)}{_setting('file_bytes')}")
         return None
     return data
 
@@ -379,7 +394,10 @@ def _csv_table(
         return None
     records = _csv_records(lines)
     if len(records) - 1 > limits.rows:
-        fail(f"the table has {len(records) - 1:,} rows, more than the limit of {limits.rows:,}")
+        fail(
+            f"the table has {len(records) - 1:,} rows, more than the limit of {limits.rows:,}"
+            f"{_setting('rows')}"
+        )
         return None
     head = records[0]
     if head.fault is not None:
@@ -402,7 +420,10 @@ def _csv_table(
     if _header_is_elsewhere(name, label, names, (r.fields for r in records[1:4]), result):
         return None
     if len(names) > limits.columns:
-        fail(f"the header has {len(names)} columns, more than the limit of {limits.columns}")
+        fail(
+            f"the header has {len(names)} columns, more than the limit of {limits.columns}"
+            f"{_setting('columns')}"
+        )
         return None
     table = _new_table(name, label, names, result, lambda i: f"column {i + 1}")
     width = len(names)
@@ -616,7 +637,7 @@ def _check_cells(
                     row,
                     column,
                     f"the value is {len(value):,} characters long, more than the limit of "
-                    f"{limits.cell_chars:,}",
+                    f"{limits.cell_chars:,}{_setting('cell_chars')}",
                 )
             )
             cells[column] = ""
@@ -778,7 +799,8 @@ def _read_workbook(file: Path, info: Any, limits: Limits) -> ReadResult:
                     return ReadResult(missing_label=result.missing_label).fail(
                         file.name,
                         f"the workbook has more than {limits.cells:,} cells (empty formatted ones "
-                        "included), the limit: delete the rows and columns around the tables",
+                        f"included), the limit{_setting('cells')}: delete the rows and columns around "
+                        "the tables",
                     )
                 if rows > limits.rows + 1:
                     result.problems.append(
@@ -787,7 +809,7 @@ def _read_workbook(file: Path, info: Any, limits: Limits) -> ReadResult:
                             None,
                             None,
                             f"the sheet has more than {limits.rows:,} rows (blank ones included), "
-                            "the limit: delete the rows below the table",
+                            f"the limit{_setting('rows')}: delete the rows below the table",
                         )
                     )
                     result.unreadable.add(str(sheet.title).strip())
@@ -852,7 +874,7 @@ def _not_a_workbook(file: Path, info: Any, limits: Limits) -> str | None:
     if info.st_size > limits.file_bytes:
         return (
             f"the workbook is {_size(info.st_size)}, more than the limit of "
-            f"{_limit(limits.file_bytes)}"
+            f"{_limit(limits.file_bytes)}{_setting('file_bytes')}"
         )
     try:
         with file.open("rb") as f:
@@ -876,8 +898,8 @@ def _not_a_workbook(file: Path, info: Any, limits: Limits) -> str | None:
             if unpacked > limits.unpacked_bytes:
                 return (
                     f"unpacked, the workbook is {_size(unpacked)}, more than the limit of "
-                    f"{_limit(limits.unpacked_bytes)} (a sheet padded with empty cells, or a "
-                    "zip bomb)"
+                    f"{_limit(limits.unpacked_bytes)}{_setting('unpacked_bytes')}: a sheet padded "
+                    "with empty cells, or a zip bomb"
                 )
             # openpyxl holds every shared string in memory: count them before it reads them.
             for member in members:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +20,14 @@ from loaders import load_catalog
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI = FIXTURES / "mini"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Apps the tests start keep their tracking database in a folder of this run, never in
+    the checkout's .chainkg/ (a test that needs its own sets CHAINKG_STATE_DIR itself)."""
+    state = Path(tempfile.mkdtemp(prefix="chainkg-test-state-"))
+    os.environ["CHAINKG_STATE_DIR"] = str(state)
+    os.environ.pop("CHAINKG_TRACKING_URL", None)
 
 
 @pytest.fixture

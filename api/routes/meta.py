@@ -12,7 +12,7 @@ router = APIRouter(tags=["meta"])
 
 
 @router.get("/health", response_model=Health)
-def health() -> Health:
+async def health() -> Health:
     """The process is up (it does not touch the backend)."""
     return Health(status="ok")
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import TypeAdapter
 
-from api.deps import StoreDep
+from api.deps import BackendDep, RecommendationCacheDep, StoreDep, run_read
 from api.problems import NOT_FOUND
 from api.schemas import RecommendationOut, RecommendationRequest, SearchHitOut
 from graph.model import Position
@@ -31,11 +31,25 @@ _RECOMMENDATION_JSON = TypeAdapter(Recommendation)
     response_class=JSONResponse,
     responses=NOT_FOUND,
 )
-def recommendations(body: RecommendationRequest, store: StoreDep) -> Response:
+async def recommendations(
+    body: RecommendationRequest, backend: BackendDep, cache: RecommendationCacheDep
+) -> Response:
     """Matters, materials (each once), department path, estimate and savings for a position."""
     position = Position(body.industry, body.stage, body.scenario)
-    rec = recommend(store, position, body.answers)
-    return Response(_RECOMMENDATION_JSON.dump_json(rec), media_type="application/json")
+    answers = body.answers
+
+    def respond() -> bytes:
+        view = backend.catalog.pinned()  # the version and the plan come from one catalog
+
+        def compute() -> bytes:
+            return _RECOMMENDATION_JSON.dump_json(recommend(view, position, answers))
+
+        version = view.catalog_version()
+        if not version:  # a catalog of unknown version (loaded by an older chainkg): no cache
+            return compute()
+        return cache.get_or_compute((version, position, tuple(sorted(answers.items()))), compute)
+
+    return Response(await run_read(backend, respond), media_type="application/json")
 
 
 @router.get("/search", response_model=list[SearchHitOut])

@@ -36,8 +36,9 @@ class Backend:
     """An opened backend.
 
     `shared`: the catalog lives outside this process (Neo4j) and outlives it, so other
-    processes read what one loads; an embedded backend (memory) holds nothing until this
-    process loads a catalog into it.
+    processes read what one loads, and every read waits on the network (an async caller runs
+    it in a thread); an embedded backend (memory) holds nothing until this process loads a
+    catalog into it, and answers from memory without waiting on anything.
     """
 
     name: str

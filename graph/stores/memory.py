@@ -34,9 +34,12 @@ from graph.model import (
 )
 from graph.search import searchable_records
 from graph.store import LoadReport
-from graph.tables import catalog_edges, catalog_nodes
+from graph.tables import catalog_edges, catalog_fingerprint, catalog_nodes
 
 Node = tuple[str, str]  # (label, id)
+
+
+Adjacency = dict[tuple[Node, str], tuple[str, ...]]  # (node, rel) -> neighbour ids, sorted
 
 
 @dataclass(slots=True)
@@ -48,22 +51,32 @@ class _Snapshot:
     searchable: list[SearchHit]
     effects: dict[str, list[ConditionEffect]]  # by condition id, so a fetch never scans all
     places: dict[str, list[MatterPlace]] = field(default_factory=dict)  # by matter, on demand
+    # Neighbours by relationship, indexed once per load: a fetch then costs dictionary lookups,
+    # not a walk over networkx's edge views (a stage-wide position asks for ~150 of them).
+    outgoing: Adjacency = field(default_factory=dict)
+    incoming: Adjacency = field(default_factory=dict)
+    version: str = ""  # graph.tables.catalog_fingerprint of `catalog`
 
-    def out(self, node: Node, rel: str) -> list[str]:
+    def out(self, node: Node, rel: str) -> tuple[str, ...]:
         """Ids of the targets of `rel` edges leaving `node`, sorted."""
-        if node not in self.graph:
-            return []
-        return sorted(
-            {target[1] for _, target, r in self.graph.out_edges(node, data="rel") if r == rel}
-        )
+        return self.outgoing.get((node, rel), ())
 
-    def into(self, node: Node, rel: str) -> list[str]:
+    def into(self, node: Node, rel: str) -> tuple[str, ...]:
         """Ids of the sources of `rel` edges entering `node`, sorted."""
-        if node not in self.graph:
-            return []
-        return sorted(
-            {source[1] for source, _, r in self.graph.in_edges(node, data="rel") if r == rel}
-        )
+        return self.incoming.get((node, rel), ())
+
+
+def adjacency(graph: nx.MultiDiGraph) -> tuple[Adjacency, Adjacency]:
+    """Every node's outgoing and incoming neighbour ids per relationship, each sorted once."""
+    outgoing: dict[tuple[Node, str], set[str]] = {}
+    incoming: dict[tuple[Node, str], set[str]] = {}
+    for source, target, rel in graph.edges(data="rel"):
+        outgoing.setdefault((source, rel), set()).add(target[1])
+        incoming.setdefault((target, rel), set()).add(source[1])
+    return (
+        {key: tuple(sorted(ids)) for key, ids in outgoing.items()},
+        {key: tuple(sorted(ids)) for key, ids in incoming.items()},
+    )
 
 
 def build_graph(catalog: Catalog) -> nx.MultiDiGraph:
@@ -98,7 +111,18 @@ class MemoryStore:
         effects: dict[str, list[ConditionEffect]] = {}
         for e in catalog.condition_effects:
             effects.setdefault(e.condition_id, []).append(e)
-        snapshot = _Snapshot(catalog, build_graph(catalog), searchable_records(catalog), effects)
+        graph = build_graph(catalog)
+        outgoing, incoming = adjacency(graph)
+        snapshot = _Snapshot(
+            catalog,
+            graph,
+            searchable_records(catalog),
+            effects,
+            {},
+            outgoing,
+            incoming,
+            catalog_fingerprint(catalog) if catalog.total_rows() else "",
+        )
         self._snap = snapshot  # a single reference assignment: atomic for readers
         if progress:
             progress(catalog.total_rows(), catalog.total_rows())
@@ -115,6 +139,9 @@ class MemoryStore:
 
     def ping(self) -> None:
         return None
+
+    def catalog_version(self) -> str:
+        return self._snap.version
 
     def close(self) -> None:
         return None
@@ -165,7 +192,7 @@ class MemoryStore:
             stage = _get(snap.catalog.stages, "stage", stage_id)
             if industry_id is not None and stage.industry_id != industry_id:
                 return []
-            return snap.out(("Stage", stage_id), "HAS_SCENARIO")
+            return list(snap.out(("Stage", stage_id), "HAS_SCENARIO"))
         if industry_id is not None:
             return sorted(
                 {
@@ -298,7 +325,7 @@ class MemoryStore:
         return PositionSubgraph(
             industry=cat.industries.get(position.industry),
             stage=cat.stages.get(position.stage),
-            stage_scenarios=under,
+            stage_scenarios=list(under),
             scenario_known=named is not None and named in cat.scenarios,
             scenarios=[cat.scenarios[s] for s in sorted(set(scenario_ids) | asking)],
             bundles=[cat.bundles[b] for b in bundle_ids],
@@ -315,11 +342,11 @@ class MemoryStore:
             matter_materials=matter_materials,
             prerequisites=prerequisites,
             outside_prerequisites=outside,
-            prerequisite_places=sorted(
+            prerequisite_places=[  # sorted: by matter, then each matter's places sorted
                 place
                 for m in sorted({link.b for link in prerequisites})
                 for place in self._places(snap, m)
-            ),
+            ],
         )
 
     @staticmethod
@@ -337,11 +364,11 @@ class MemoryStore:
         scenarios = set(snap.into(node, "NEEDS")) | {
             s for b in snap.into(node, "INCLUDES") for s in snap.into(("Bundle", b), "SERVED_BY")
         }
-        return [
+        return sorted(
             MatterPlace.of(matter_id, cat.stages[st], cat.scenarios[s])
-            for s in sorted(scenarios)
+            for s in scenarios
             for st in snap.into(("Scenario", s), "HAS_SCENARIO")
-        ]
+        )
 
     def search_candidates(self, terms: list[str]) -> list[SearchHit]:
         hits: list[SearchHit] = []

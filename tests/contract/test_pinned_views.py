@@ -18,6 +18,7 @@ KAIGONG = Position("nev", "nev.construction", "kaigong")
 def _answers(view: GraphStore) -> dict[str, Any]:
     """Every read of the view, one call each (several statements on Neo4j)."""
     return {
+        "version": view.catalog_version(),
         "stats": view.stats(),
         "industries": view.list_industries(),
         "industry": view.industry_detail("nev"),

@@ -24,7 +24,8 @@ def _problems(path: Path, limits: Limits | None = None) -> list[str]:
 
 def test_a_limit_is_overridden_per_call(mini_copy: Path) -> None:
     assert _problems(mini_copy, Limits(file_bytes=700)) == [
-        "matters.csv: the file is 788 bytes, more than the limit of 700 bytes"
+        "matters.csv: the file is 788 bytes, more than the limit of 700 bytes "
+        "(setting CHAINKG_CATALOG_MAX_FILE_MB)"
     ]
 
 
@@ -34,7 +35,8 @@ def test_the_defaults_take_the_mini_catalog(mini_path: Path) -> None:
 
 def test_a_cell_limit_is_the_cells_row_and_column(mini_copy: Path) -> None:
     assert _problems(mini_copy, Limits(cell_chars=20)) == [
-        "guides.csv:2:body: the value is 25 characters long, more than the limit of 20"
+        "guides.csv:2:body: the value is 25 characters long, more than the limit of 20 "
+        "(setting CHAINKG_CATALOG_MAX_CELL_CHARS)"
     ]
 
 
@@ -64,7 +66,8 @@ def test_a_padded_sheet_within_the_size_limit_is_refused_by_its_cells(tmp_path: 
     tracemalloc.stop()
     assert problems == [
         f"catalog.xlsx: the workbook has more than {MAX_CELLS:,} cells (empty formatted ones "
-        "included), the limit: delete the rows and columns around the tables"
+        "included), the limit (setting CHAINKG_CATALOG_MAX_CELLS): delete the rows and columns "
+        "around the tables"
     ]
     assert took < 5 and peak < 50 * MB
 
@@ -96,3 +99,21 @@ def test_rows_below_a_wrong_dimension_are_read(tmp_path: Path) -> None:
             dst.writestr(info, data)
     warnings = [str(w) for w in check_catalog(fixed).warnings]
     assert warnings == ["wrong.xlsx[materials]:7:id: material 'late' is asked for by no matter"]
+
+
+def test_the_limits_are_settings_named_by_the_message(
+    mini_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from api.settings import get_settings
+    from cli.main import app
+
+    monkeypatch.setenv("CHAINKG_CATALOG_MAX_ROWS", "3")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["check", str(mini_copy)])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "more than the limit of 3 (setting CHAINKG_CATALOG_MAX_ROWS)" in result.output

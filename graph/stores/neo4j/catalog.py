@@ -93,6 +93,9 @@ class Neo4jStore:
     def ping(self) -> None:
         self._x.ping()
 
+    def catalog_version(self) -> str:
+        return self._x.served_version()
+
     def replace_catalog(self, catalog: Catalog, progress: ProgressFn | None = None) -> LoadReport:
         """Load `catalog` as a new generation and switch to it atomically (loads.py)."""
         with self._loading:

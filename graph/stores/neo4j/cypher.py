@@ -57,7 +57,7 @@ FULLTEXT_FIELDS = (
 )
 DROP_FULLTEXT = f"DROP INDEX {FULLTEXT_INDEX} IF EXISTS"
 AWAIT_INDEXES = "CALL db.awaitIndexes(300)"
-SERVED_GEN = "MATCH (s:ChainKGState {key: 'catalog'}) RETURN s.gen AS gen"
+SERVED_GEN = "MATCH (s:ChainKGState {key: 'catalog'}) RETURN s.gen AS gen, s.version AS version"
 # One load at a time: a lease on the state node, held under the loading store's token (so the
 # same store may take over a lease its own failed load could not release). Writing `_lock`
 # first takes the node's write lock, so the read of `loading` that follows cannot race another
@@ -83,7 +83,7 @@ REMOVE s.loading, s.loading_since
 """
 SWITCH_GEN = """
 MATCH (s:ChainKGState {key: 'catalog'}) WHERE s.loading = $token
-SET s.gen = $gen, s.loaded_at = datetime(), s.rows = $rows
+SET s.gen = $gen, s.version = $version, s.loaded_at = datetime(), s.rows = $rows
 RETURN s.gen AS gen
 """
 

@@ -43,6 +43,7 @@ class Executor:
         except (DriverError, ValueError, ImportError) as exc:  # a bad URI scheme or option
             raise BackendUnavailable(f"cannot use Neo4j URI '{uri}': {exc}") from exc
         self.gen: int | None = None  # the generation every catalog read sees (pinned views)
+        self.version = ""  # that generation's catalog version (pinned views)
         self.schema_ready = False
         self._owns_driver = True
 
@@ -57,8 +58,16 @@ class Executor:
         rows = self.run_read(cypher.SERVED_GEN)
         view = copy.copy(self)
         view.gen = rows[0]["gen"] if rows else None
+        view.version = (rows[0]["version"] or "") if rows else ""
         view._owns_driver = False
         return view
+
+    def served_version(self) -> str:
+        """The catalog version of the pinned generation, or of the one served now."""
+        if self.gen is not None:
+            return self.version
+        rows = self.run_read(cypher.SERVED_GEN)
+        return (rows[0]["version"] or "") if rows else ""
 
     def read(self, statement: str, /, **params: Any) -> list[neo4j.Record]:
         """A catalog read: `$gen` is the pinned generation, or null for the one served now."""

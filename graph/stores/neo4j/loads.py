@@ -27,7 +27,7 @@ from graph.search import matter_keywords
 from graph.store import LoadReport
 from graph.stores.neo4j import cypher
 from graph.stores.neo4j.executor import DRIVER_ERRORS, Executor
-from graph.tables import LABELS, catalog_edges, catalog_nodes, to_properties
+from graph.tables import LABELS, catalog_edges, catalog_fingerprint, catalog_nodes, to_properties
 
 log = logging.getLogger("chainkg.neo4j")
 BATCH = 10_000
@@ -70,7 +70,13 @@ def load_generation(
     try:
         delete_generations(x, keep=current)  # leftovers of an interrupted load
         rows = _write_generation(x, catalog, new, token, progress)
-        if not x.write(cypher.SWITCH_GEN, gen=new, rows=rows, token=token):
+        if not x.write(
+            cypher.SWITCH_GEN,
+            gen=new,
+            rows=rows,
+            token=token,
+            version=catalog_fingerprint(catalog),
+        ):
             raise LoadInProgress("the load lease was lost before the switch")
     except BaseException as exc:
         _delete_quietly(x, keep=current)

@@ -1,0 +1,1 @@
+"""Tracking stores: SQL through SQLAlchemy (SQLite embedded, PostgreSQL shared)."""
