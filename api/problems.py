@@ -13,10 +13,12 @@ import logging
 import re
 from typing import Any
 
+import fastapi.routing
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from api.auth import Unauthenticated
 from api.limits import BODY_SETTING
@@ -113,6 +115,18 @@ def _allow(value: str) -> str:
     return ", ".join(methods)
 
 
+def _methods_of_path(request: Request) -> list[str]:
+    """Every method some route answers at the request's path (a path may have several)."""
+    found: list[str] = []
+    contexts = getattr(fastapi.routing, "iter_route_contexts", None)  # FastAPI >= 0.16x
+    routes = contexts(request.app.routes) if contexts is not None else request.app.routes
+    for route in routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            found += [m for m in sorted(getattr(route, "methods", None) or ()) if m not in found]
+    return found
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into problem+json."""
 
@@ -199,7 +213,7 @@ def install(app: FastAPI) -> None:
         return problem(428, "precondition-required", "Version required", str(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         try:
             title = http.HTTPStatus(exc.status_code).phrase
         except ValueError:
@@ -210,6 +224,8 @@ def install(app: FastAPI) -> None:
         for name, value in (exc.headers or {}).items():
             if name.lower() not in {"content-type", "content-length"}:
                 response.headers[name] = _allow(value) if name.lower() == "allow" else value
+        if exc.status_code == 405:  # Starlette names the first route of the path only
+            response.headers["Allow"] = _allow(", ".join(_methods_of_path(request)))
         return response
 
     @app.exception_handler(Exception)

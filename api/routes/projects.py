@@ -215,13 +215,17 @@ async def change_status(
     actor: StaffDep,
     clock: ClockDep,
     calendar: CalendarDep,
-    if_match: Annotated[
-        str | None,
-        Header(max_length=40, description='The version read, as its ETag ("3").'),
-    ] = None,
+    if_match: Annotated[  # a plain string (not nullable): a header cannot be null
+        str,
+        Header(
+            max_length=40,
+            pattern=r'^((W/)?"?[0-9]{1,9}"?)?$',  # the quotes are tolerated missing
+            description='The version read, as its ETag ("3").',
+        ),
+    ] = "",
 ) -> MatterProgressOut:
     """Move a matter to its next status (window: 受理 decisions; officer: its department's)."""
-    expected = _expected_version(body.version, if_match)
+    expected = _expected_version(body.version, if_match or None)
 
     def move() -> MatterState:
         return tracked.change_status(

@@ -8,20 +8,28 @@ built-in check (`--checks all`): no 5xx, documented status codes, content types,
 body schemas, valid data accepted, invalid data rejected, 405 with `Allow` for undeclared
 methods, and the rest. A fixed seed and MAX_EXAMPLES keep the run short and repeatable.
 
-One expectation is widened, for two operations only: a request the schema calls valid may
+One expectation is widened, for four operations only (the status change: 428 without a
+version, see VERSIONED; a consultation no guide answers and no matter matches: 422, asking
+for the matter it is about): a request the schema calls valid may
 still be refused with 422 by POST /v1/recommendations and GET /v1/viz/flowchart, whose ids and
 answers must fit together in the catalog (a scenario not under the stage, an answer to a
 question the position does not ask, an option the question does not offer). No schema can
 say which ids the catalog holds; 422 for them is the documented contract (README, "How a
 recommendation is planned"). Unknown ids are 404, which the check accepts anyway.
 
-The API only reads: the catalog store refuses to be replaced once the run starts, and the
-answers after the run are the answers before it.
+Every operation runs twice: without a token, and with a window token (the 综合窗口, which
+may create projects and consultations), so the tracking operations are fuzzed past their 401.
+The catalog is only read: its store refuses to be replaced once the run starts, and the
+answers after the run are the answers before it. (Tracking writes go to this run's own
+tracking database.)
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,10 +44,16 @@ from graph.stores.factory import Backend
 from graph.stores.memory import MemoryStore
 from loaders import load_catalog
 from tests.conftest import MINI
+from tracking.stores.sql import open_sql_store, sqlite_url
+from tracking.tokens import issue
+from tracking.workflow import Role
 
 MAX_EXAMPLES = 100
 SEED = 20261201
-SEMANTIC_422 = ("POST /v1/recommendations", "GET /v1/viz/flowchart")
+SEMANTIC_422 = ("POST /v1/recommendations", "GET /v1/viz/flowchart", "POST /v1/consultations")
+# A status change names the version it was made from in If-Match or in the body; the schema
+# makes both optional (either will do), so a request with neither is valid for it yet 428.
+VERSIONED = "POST /v1/projects/{code}/matters/{matter_id}/status"
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]  # the check's default
 
 
@@ -61,23 +75,43 @@ class _ReadOnlyStore(MemoryStore):
 STORE = _ReadOnlyStore()
 STORE.replace_catalog(load_catalog(MINI))
 STORE.armed = True
-APP = create_app(Settings(data=MINI), backend=Backend("memory", STORE, shared=False))
-
-CONFIG = schemathesis.Config.from_dict(
-    {
-        "seed": SEED,
-        "generation": {"max-examples": MAX_EXAMPLES},
-        "operations": [
-            {
-                "include-name": name,
-                "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "422"]}},
-            }
-            for name in SEMANTIC_422
-        ],
-    }
+TRACKING = open_sql_store(sqlite_url(Path(tempfile.mkdtemp(prefix="chainkg-st-")) / "t.db"))
+WINDOW_TOKEN = issue(TRACKING, Role.WINDOW, None, "schemathesis", "test", datetime.now(UTC))
+APP = create_app(
+    Settings(data=MINI), backend=Backend("memory", STORE, shared=False), tracking=TRACKING
 )
-schema = schemathesis.openapi.from_asgi("/v1/openapi.json", APP, config=CONFIG)
+
+
+def _config(auth: dict[str, Any]) -> schemathesis.Config:
+    return schemathesis.Config.from_dict({**BASE_CONFIG, **auth})
+
+
+BASE_CONFIG: dict[str, Any] = {
+    "seed": SEED,
+    "generation": {"max-examples": MAX_EXAMPLES},
+    "operations": [
+        {
+            "include-name": name,
+            "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "422"]}},
+        }
+        for name in SEMANTIC_422
+    ]
+    + [
+        {
+            "include-name": VERSIONED,
+            "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "428"]}},
+        }
+    ],
+}
+schema = schemathesis.openapi.from_asgi("/v1/openapi.json", APP, config=_config({}))
 schema.config.checks.update(included_check_names=["all"])  # `--checks all`
+# The same with the window's token wherever the document asks for the bearer scheme.
+with_token = schemathesis.openapi.from_asgi(
+    "/v1/openapi.json",
+    APP,
+    config=_config({"auth": {"openapi": {"HTTPBearer": {"bearer": WINDOW_TOKEN.secret}}}}),
+)
+with_token.config.checks.update(included_check_names=["all"])
 
 
 def _answers(client: TestClient) -> list[Any]:
@@ -116,4 +150,9 @@ def test_every_operation_is_under_test() -> None:
 
 @schema.parametrize()
 def test_api(case: Case) -> None:
+    case.call_and_validate()
+
+
+@with_token.parametrize()
+def test_api_with_a_window_token(case: Case) -> None:
     case.call_and_validate()

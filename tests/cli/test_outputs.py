@@ -230,8 +230,10 @@ def wrote_line(path: Path, shown: str) -> str:
 
 # --- --help ------------------------------------------------------------------------------------
 
-COMMANDS = {"serve", "check", "recommend", "search", "load", "synth", "viz"}
+COMMANDS = {"serve", "check", "recommend", "search", "load", "synth", "viz", "tokens", "projects"}
 VIZ_COMMANDS = {"chain-map", "service-matrix", "flowchart"}
+# Groups whose commands' outputs are pinned in their own file (tests/cli/test_tracking_cli.py).
+PINNED_ELSEWHERE = {"tokens", "projects"}
 
 HELP: dict[str, tuple[list[str], str]] = {
     "serve": (["--host", "--port", "--workers", "--data"], "Serve the HTTP API"),
@@ -276,7 +278,8 @@ def test_every_command_is_covered_here() -> None:
     viz = root.commands["viz"]
     assert isinstance(viz, typer.core.TyperGroup)
     assert set(viz.commands) == VIZ_COMMANDS
-    assert set(HELP) == {n for n in COMMANDS if n != "viz"} | {f"viz {n}" for n in VIZ_COMMANDS}
+    covered = {n for n in COMMANDS if n != "viz" and n not in PINNED_ELSEWHERE}
+    assert set(HELP) == covered | {f"viz {n}" for n in VIZ_COMMANDS}
 
 
 def test_top_level_and_viz_help_list_their_commands() -> None:
