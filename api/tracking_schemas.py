@@ -139,17 +139,35 @@ class QueueItemOut(MatterProgressOut):
 
 
 class GuideHitOut(BaseModel):
+    """A knowledge-base entry (一库) with what it is about and its source."""
+
     id: str
     title: str
     body: str
-    topic: str
-    about: Ref
-    about_kind: str
-    source: str
+    topic: str = Field(description="overview, materials, where, duration or corrections.")
+    about: Ref = Field(description="The matter or bundle it is about.")
+    about_kind: Literal["matter", "bundle"]
+    source: str = Field(description="Where its text comes from (a regulation, the article ...).")
+    score: float | None = Field(
+        None, description="The search score for `q` (graph/search.py), when one was given."
+    )
 
 
 class ConsultationRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A question asked at the window (一窗通办), with the position and matter if known."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "question": "施工许可需要哪些材料？",
+                    "industry": "nev",
+                    "stage": "nev.construction",
+                }
+            ]
+        },
+    )
 
     question: QuestionText = Field(description="The applicant's question, in Chinese.")
     industry: IdStr | None = None
@@ -158,6 +176,8 @@ class ConsultationRequest(BaseModel):
 
 
 class ConsultationAnswer(BaseModel):
+    """The answer of the department a consultation was routed to."""
+
     model_config = ConfigDict(extra="forbid")
 
     answer: AnswerText
@@ -166,24 +186,33 @@ class ConsultationAnswer(BaseModel):
 class ConsultationOut(BaseModel):
     id: str
     question: str
-    outcome: Literal["window", "routed"]
+    industry: str | None
+    stage: str | None
+    outcome: Literal["window", "routed"] = Field(
+        description="window: answered there from a guide; routed: to a department."
+    )
     answer: str | None
-    guide: GuideHitOut | None
-    department: Ref | None
-    matter: Ref | None
+    guide: GuideHitOut | None = Field(description="The guide that answered at the window.")
+    department: Ref | None = Field(description="The department it was routed to.")
+    matter: Ref | None = Field(description="The matter it is about (named, or found).")
     created_at: datetime
-    due_at: datetime | None
+    created_by: str
+    due_at: datetime | None = Field(description="When the department's answer is due.")
     answered_at: datetime | None
     answered_by: str | None
-    overdue: bool
+    overdue: bool = Field(description="Routed, and answered after its due time or still open.")
+    reason: str | None = Field(
+        None, description="Why it went where it went (in the answer to POST; the audit log)."
+    )
 
 
 class DepartmentResponse(BaseModel):
     department: Ref
     routed: int
     answered: int
-    within_deadline: int
-    mean_minutes: float | None
+    within_deadline: int = Field(description="Answered by the due time.")
+    open_overdue: int = Field(description="Not answered, and past the due time.")
+    mean_minutes: float | None = Field(description="From routing to answer, answered ones.")
     max_minutes: float | None
 
 
@@ -191,23 +220,34 @@ class ConsultationStatsOut(BaseModel):
     total: int
     at_window: int
     routed: int
-    at_window_share: float | None
+    at_window_share: float | None = Field(description="0–1; null without consultations.")
     reference_at_window_share: float = Field(description="The article's 80%.")
+    answered_routed: int
+    within_deadline: int
+    within_deadline_share: float | None = Field(description="Of the routed ones answered.")
+    mean_minutes: float | None = Field(description="Routing to answer, every department.")
+    reference_response_minutes: float = Field(description="The article's 3 minutes.")
+    deadline_minutes: int = Field(description="CHAINKG_CONSULTATION_MINUTES, for new ones.")
     departments: list[DepartmentResponse]
 
 
 class KpiOut(BaseModel):
     name: str
-    label: str
-    value: float | None
+    label: str = Field(description="指标, in Chinese.")
+    value: float | None = Field(description="null when there is nothing to compute it over.")
     unit: str
     reference: float | None = Field(description="The article's figure, where it gives one.")
-    basis: str
+    basis: str = Field(description="How it is computed.")
+    sample: int = Field(description="Records it is computed over (a rate's denominator).")
+    estimate: float | None = Field(
+        None, description="The plans' estimate for the same sample (working-day KPIs)."
+    )
 
 
 class KpisOut(BaseModel):
     kpis: list[KpiOut]
     as_of: date
+    reference_source: str = Field(description="Where the reference figures come from.")
 
 
 class AuditEntryOut(BaseModel):
