@@ -9,11 +9,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import AnyRoleDep, StaffDep, TrackingDep, WindowDep
+from api.auth import AnyRoleDep, AuditorDep, StaffDep, TrackingDep, WindowDep
 from api.deps import BackendDep
 from api.problems import CONFLICT, NOT_FOUND, PreconditionRequired
 from api.schemas import Ref
 from api.tracking_schemas import (
+    AuditEntryOut,
     MatterProgressOut,
     ProjectOut,
     ProjectPosition,
@@ -285,6 +286,17 @@ async def department_queue(
         return [QueueItemOut(project_code=p.state.project_code, **matter_out(p)) for p in items]
 
     return await run_in_threadpool(read)
+
+
+@router.get("/audit", response_model=list[AuditEntryOut])
+async def audit_log(
+    tracking: TrackingDep,
+    _actor: AuditorDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AuditEntryOut]:
+    """The audit log, newest first (admin, planner). Append-only: no operation edits it."""
+    entries = await run_in_threadpool(tracking.audit_log, limit)
+    return [AuditEntryOut.model_validate(e, from_attributes=True) for e in entries]
 
 
 def _expected_version(version: int | None, if_match: str | None) -> int:

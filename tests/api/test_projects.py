@@ -246,3 +246,19 @@ def test_an_unknown_code_is_404_problem_json(served: Served, path: str) -> None:
     answer = served.client.get(f"/v1/projects/{'x' * 32}{path}")
     assert answer.status_code == 404
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_the_audit_log_is_read_by_admins_and_planners_and_written_by_no_one(
+    served: Served,
+) -> None:
+    code = served.create()["code"]
+    _status(served, code, "ghxk", "accepted", "gh")
+    for who in ("admin", "planner"):
+        log = served.client.get("/v1/audit", headers=served.auth(who))
+        assert log.status_code == 200
+        assert [e["action"] for e in log.json()[:2]] == ["matter.status", "project.create"]
+    for who in ("window", "gh"):
+        assert served.client.get("/v1/audit", headers=served.auth(who)).status_code == 403
+    for method in ("put", "patch", "delete", "post"):
+        answer = served.client.request(method, "/v1/audit", headers=served.auth("admin"))
+        assert answer.status_code == 405

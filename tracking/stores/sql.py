@@ -85,7 +85,9 @@ def _engine(url: str) -> Engine:
 
         @sa.event.listens_for(engine, "begin")
         def _begin(conn: Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Reads see a snapshot without any lock (WAL); writes queue for the write lock.
+            reading = conn.get_execution_options().get("chainkg_read", False)
+            conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -128,7 +130,7 @@ class SqlTrackingStore:
     @contextmanager
     def _read(self) -> Iterator[Connection]:
         try:
-            with self.engine.connect() as conn:
+            with self.engine.connect().execution_options(chainkg_read=True) as conn:
                 yield conn
         except sa.exc.OperationalError as exc:
             raise BackendUnavailable(f"tracking database: {_reason(exc)}") from exc
