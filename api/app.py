@@ -14,7 +14,7 @@ from api import docs, openapi, problems
 from api.cache import ResponseCache
 from api.limits import Limits
 from api.middleware import BodyLimit, ErrorGuard, HeadAsGet, SecurityHeaders
-from api.routes import catalog, meta, planning, projects, viz
+from api.routes import catalog, meta, planning, projects, tracking_pages, viz, window
 from api.settings import Settings, get_settings
 from api.startup import StartupLoad, prepare_startup
 from graph.errors import BackendUnavailable
@@ -104,10 +104,20 @@ def create_app(
     app.state.tracking = tracking
     app.state.calendar = WorkingCalendar()
     app.state.public_url = settings.public_url
+    app.state.consultation_minutes = settings.consultation_minutes
     app.state.recommendations = ResponseCache(settings.recommendation_cache_mb * 1024 * 1024)
     limits = Limits.of(settings)
     problems.install(app)
-    for router in (meta.router, catalog.router, planning.router, projects.router, viz.router):
+    routers = (
+        meta.router,
+        catalog.router,
+        planning.router,
+        projects.router,
+        window.router,
+        tracking_pages.router,
+        viz.router,
+    )
+    for router in routers:
         app.include_router(router, prefix="/v1")
     docs.install(app)
     openapi.install(app, limits)

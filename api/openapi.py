@@ -10,8 +10,9 @@ schema of that status (api/schemas.py), worked out from the route itself:
 - 503: an operation that reads the backend (it depends on api/deps.get_backend);
 - 404: an operation whose route declares `responses=problems.NOT_FOUND` (it looks ids up);
 - 401 and 403: an operation that needs a token (it depends on api/auth.current_actor);
-- 409 and 428: an operation whose route declares `responses=problems.CONFLICT` (a versioned
-  change); 503 also for one that reads the tracking store (api/auth.get_tracking).
+- 409: an operation whose route declares `responses=problems.CONFLICT`, and 428 too with
+  `problems.VERSIONED` (a versioned change); 503 also for one that reads the tracking store
+  (api/auth.get_tracking).
 
 405 is not an operation's answer (it answers a method no operation has) and HEAD, answered
 wherever GET is, is left implicit as HTTP defines it. The string and map bounds in the
@@ -96,8 +97,9 @@ def error_statuses(route: Any) -> list[int]:
         found.add(503)
     if _depends_on(route.dependant, current_actor):
         found |= {401, 403}
-    if 409 in route.responses or "409" in route.responses:
-        found |= {409, 428}
+    for status in (409, 428):
+        if status in route.responses or str(status) in route.responses:
+            found.add(status)
     if 404 in route.responses or "404" in route.responses:
         found.add(404)
     return sorted(found)

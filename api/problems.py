@@ -38,6 +38,8 @@ Responses = dict[int | str, dict[str, Any]]
 NOT_FOUND: Responses = {404: {"description": "An id names nothing in the catalog"}}
 """`responses=` of a route that looks ids up; api/openapi.py documents the problem it answers."""
 CONFLICT: Responses = {409: {"description": "The change conflicts with the current state"}}
+"""`responses=` of a route whose change may conflict with the current state (409)."""
+VERSIONED: Responses = {**CONFLICT, 428: {"description": "The version read is required"}}
 """`responses=` of a route that changes a versioned record (409, and 428 without a version)."""
 
 

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import AnyRoleDep, AuditorDep, StaffDep, TrackingDep, WindowDep
 from api.deps import BackendDep
-from api.problems import CONFLICT, NOT_FOUND, PreconditionRequired
+from api.problems import NOT_FOUND, VERSIONED, PreconditionRequired
 from api.schemas import Ref
 from api.tracking_schemas import (
     AuditEntryOut,
@@ -205,7 +205,7 @@ async def get_history(code: CodePath, tracking: TrackingDep) -> list[StatusEvent
 @router.post(
     "/projects/{code}/matters/{matter_id}/status",
     response_model=MatterProgressOut,
-    responses={**NOT_FOUND, **CONFLICT},
+    responses={**NOT_FOUND, **VERSIONED},
 )
 async def change_status(
     code: CodePath,

@@ -7,6 +7,7 @@ built from the request's Host header; pages and JSON carried no security headers
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,6 +16,8 @@ from fastapi.testclient import TestClient
 from api.docs import ASSETS_URL, DOCS_URL
 from api.middleware import PAGE_POLICY
 from tests.support.browser import Page
+from tracking.tokens import issue
+from tracking.workflow import Role
 
 PROBLEM = "application/problem+json"
 # A GET of every route, with parameters that make it answer 200 on the mini catalog.
@@ -40,6 +43,35 @@ GETS = [
     DOCS_URL,
     ASSETS_URL + "/swagger-ui.css",
 ]
+# The tracking GETs: a project's (by its code), the token-guarded ones (a planner's token).
+TRACKED_GETS = [
+    "/v1/projects",
+    "/v1/projects/{code}",
+    "/v1/projects/{code}/plan",
+    "/v1/projects/{code}/history",
+    "/v1/projects/{code}/matters/ghxk",
+    "/v1/projects/{code}/qr.svg",
+    "/v1/projects/{code}/qr.png",
+    "/v1/projects/{code}/page",
+    "/v1/projects/{code}/flowchart",
+    "/v1/departments/gh/queue",
+    "/v1/audit",
+    "/v1/guides?matter=sgxk",
+    "/v1/consultations",
+    "/v1/consultations/stats",
+    "/v1/consultations/{consultation}",
+    "/v1/kpis",
+    "/v1/kpis/page",
+    "/v1/desk",
+]
+# Every write the API offers: computing a plan, and tracking's (each needs its role's token).
+WRITES = {
+    ("post", "/v1/recommendations"),
+    ("post", "/v1/projects"),
+    ("post", "/v1/projects/{code}/matters/{matter_id}/status"),
+    ("post", "/v1/consultations"),
+    ("post", "/v1/consultations/{consultation_id}/answer"),
+}
 PAGES = [
     DOCS_URL,
     "/v1/viz/service-matrix?industry=nev",
@@ -48,9 +80,42 @@ PAGES = [
 ]
 
 
+@pytest.fixture
+def tracked(client: TestClient) -> dict[str, str]:
+    """A project and a consultation in the client's tracking database, and a planner's token."""
+    store = client.app.state.tracking  # type: ignore[attr-defined]
+    now = datetime.now(UTC)
+    window = {"Authorization": f"Bearer {issue(store, Role.WINDOW, None, 'w', 't', now).secret}"}
+    project = client.post(
+        "/v1/projects",
+        json={
+            "name": "项目",
+            "enterprise": "企业",
+            "industry": "nev",
+            "stage": "nev.construction",
+            "scenario": "kaigong",
+        },
+        headers=window,
+    )
+    asked = client.post(
+        "/v1/consultations", json={"question": "施工许可要多久", "matter": "sgxk"}, headers=window
+    )
+    assert project.status_code == asked.status_code == 201, (project.text, asked.text)
+    planner = issue(store, Role.PLANNER, None, "p", "t", now).secret
+    return {
+        "code": project.json()["code"],
+        "consultation": asked.json()["id"],
+        "Authorization": f"Bearer {planner}",
+    }
+
+
+def _tracked_url(template: str, tracked: dict[str, str]) -> str:
+    return template.format(code=tracked["code"], consultation=tracked["consultation"])
+
+
 def test_every_get_operation_is_in_the_list(client: TestClient) -> None:
     spec = client.get("/v1/openapi.json").json()
-    paths = [url.split("?")[0] for url in GETS]
+    paths = [url.split("?")[0] for url in GETS + TRACKED_GETS]
     for template, operations in spec["paths"].items():
         if "get" in operations:
             pattern = re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$")
@@ -66,6 +131,19 @@ def test_head_answers_wherever_get_does(client: TestClient, url: str) -> None:
     assert head.content == b""
     assert head.headers["content-type"] == get.headers["content-type"]
     assert head.headers["content-length"] == get.headers["content-length"]
+
+
+@pytest.mark.parametrize("template", TRACKED_GETS)
+def test_head_answers_wherever_get_does_on_tracking_routes(
+    client: TestClient, tracked: dict[str, str], template: str
+) -> None:
+    url = _tracked_url(template, tracked)
+    auth = {"Authorization": tracked["Authorization"]}
+    get = client.get(url, headers=auth)
+    head = client.head(url, headers=auth)
+    assert get.status_code == 200, get.text
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["content-type"] == get.headers["content-type"]
 
 
 def test_head_of_an_unknown_id_is_the_same_404(client: TestClient) -> None:
@@ -142,12 +220,14 @@ def test_a_413_carries_them_too(client: TestClient) -> None:
     _common(response.headers)
 
 
-def test_nothing_but_the_recommendation_post_writes_or_posts(client: TestClient) -> None:
-    """The API only reads: no operation but POST /v1/recommendations (which computes) is
-    anything but GET, and every other method on every path is 405."""
+def test_the_writes_are_the_listed_posts_and_nothing_edits_or_deletes(
+    client: TestClient,
+) -> None:
+    """No operation but the listed POSTs is anything but GET (no PUT, PATCH or DELETE of the
+    audit log, a history or a project), and every other method on every path is 405."""
     spec = client.get("/v1/openapi.json").json()
     methods = {(m, p) for p, ops in spec["paths"].items() for m in ops}
-    assert {(m, p) for m, p in methods if m != "get"} == {("post", "/v1/recommendations")}
+    assert {(m, p) for m, p in methods if m != "get"} == WRITES
     for path in spec["paths"]:
         url = re.sub(r"\{[^}]+\}", "x", path)
         for method in ("PUT", "PATCH", "DELETE"):

@@ -684,8 +684,11 @@ def _v1_routes(app: FastAPI) -> set[tuple[str, str]]:
 
 
 def test_every_v1_route_has_a_success_shape_case(client: TestClient) -> None:
+    from tests.api.test_tracking_shapes import ROUTES as TRACKING_ROUTES  # pinned there
+
     covered = {(c.method, c.route) for c in JSON_CASES.values()}
     covered |= {(c.method, c.route) for c in FILE_CASES.values()}
+    covered |= TRACKING_ROUTES
     assert isinstance(client.app, FastAPI)
     served = _v1_routes(client.app)
     assert len(served) >= len(JSON_CASES) + 3, f"route discovery found too little: {served}"
