@@ -36,7 +36,7 @@ from cli.common import (
     unreadable,
     write_failure,
 )
-from cli.tracking import projects_app, tokens_app
+from cli.tracking import kpis_command, projects_app, tokens_app
 from cli.viz import viz_app
 from graph.answers import parse_answers
 from graph.errors import CatalogError, ChainKGError, InvalidRequest
@@ -446,6 +446,7 @@ def _check_synth_target(out_dir: Path, source: Path, force: bool) -> None:
 app.add_typer(viz_app, name="viz")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(projects_app, name="projects")
+app.command("kpis")(kpis_command)
 
 
 def main() -> None:

@@ -472,3 +472,43 @@ def projects_list(
         err.print(f"{len(found)} of {total} projects (--limit)")
     elif not found:
         err.print("no projects yet: `chainkg projects create` tracks one")
+
+
+def kpis_command(as_json: JsonOpt = False) -> None:
+    """The tracking KPIs beside the article's figures (as GET /v1/kpis)."""
+    from tracking.kpis import kpis, read_records
+
+    now = utc_now()
+    with tracking_store() as store:
+        found = kpis(read_records(store), WorkingCalendar(), now)
+    if as_json:
+        emit_json(
+            {
+                "as_of": tracked.local_day(now).isoformat(),
+                "kpis": [
+                    {
+                        "name": k.name,
+                        "label": k.label,
+                        "value": k.value,
+                        "unit": k.unit,
+                        "reference": k.reference,
+                        "sample": k.sample,
+                        "basis": k.basis,
+                    }
+                    for k in found
+                ],
+            }
+        )
+        return
+    table = Table()
+    for column in ("指标", "value", "unit", "文章", "sample"):
+        table.add_column(column)
+    for k in found:
+        table.add_row(
+            Text(k.label),
+            "—" if k.value is None else f"{k.value:g}",
+            Text(k.unit),
+            "—" if k.reference is None else f"{k.reference:g}",
+            str(k.sample),
+        )
+    out.print(table)

@@ -230,10 +230,21 @@ def wrote_line(path: Path, shown: str) -> str:
 
 # --- --help ------------------------------------------------------------------------------------
 
-COMMANDS = {"serve", "check", "recommend", "search", "load", "synth", "viz", "tokens", "projects"}
+COMMANDS = {
+    "serve",
+    "check",
+    "recommend",
+    "search",
+    "load",
+    "synth",
+    "viz",
+    "tokens",
+    "projects",
+    "kpis",
+}
 VIZ_COMMANDS = {"chain-map", "service-matrix", "flowchart"}
 # Groups whose commands' outputs are pinned in their own file (tests/cli/test_tracking_cli.py).
-PINNED_ELSEWHERE = {"tokens", "projects"}
+PINNED_ELSEWHERE = {"tokens", "projects", "kpis"}
 
 HELP: dict[str, tuple[list[str], str]] = {
     "serve": (["--host", "--port", "--workers", "--data"], "Serve the HTTP API"),

@@ -348,3 +348,19 @@ def test_help_of_each_command_names_its_options(command: str) -> None:
     assert summary in result.stdout
     for option in options:
         assert option in result.stdout, option
+
+
+def test_kpis_are_printed_with_the_articles_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHAINKG_STATE_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["kpis", "--json"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    found = {k["name"]: k for k in json.loads(result.stdout)["kpis"]}
+    assert found["projects_tracked"]["value"] == 0
+    assert found["projects_tracked"]["reference"] == 163
+    assert found["first_pass_rate"]["value"] is None  # nothing closed yet: no rate
