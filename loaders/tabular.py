@@ -301,7 +301,8 @@ def _file_bytes(file: Path, result: ReadResult, limits: Limits) -> bytes | None:
         fail(f"cannot be read: {_os_reason(exc)}")
         return None
     if len(data) > limits.file_bytes:  # grew since stat
-        fail(f"the file is more than the limit of {_limit(limits.file_bytes)}{_setting('file_bytes')}")
+        limit = _limit(limits.file_bytes)
+        fail(f"the file is more than the limit of {limit}{_setting('file_bytes')}")
         return None
     return data
 
@@ -798,9 +799,9 @@ def _read_workbook(file: Path, info: Any, limits: Limits) -> ReadResult:
                 if cells > limits.cells:
                     return ReadResult(missing_label=result.missing_label).fail(
                         file.name,
-                        f"the workbook has more than {limits.cells:,} cells (empty formatted ones "
-                        f"included), the limit{_setting('cells')}: delete the rows and columns around "
-                        "the tables",
+                        f"the workbook has more than {limits.cells:,} cells (empty formatted "
+                        f"ones included), the limit{_setting('cells')}: delete the rows and "
+                        "columns around the tables",
                     )
                 if rows > limits.rows + 1:
                     result.problems.append(
