@@ -26,6 +26,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from api.routes.projects import project_out as api_project_out
+from api.tracking_schemas import ProjectSummaryOut
 from cli.common import (
     AnswersOpt,
     IndustryArg,
@@ -262,69 +264,19 @@ def status_page(code: str) -> str:
     return f"{cli_settings().public_url.rstrip('/')}/v1/projects/{code}/page"
 
 
-def matter_out(p: MatterProgress) -> dict[str, Any]:
-    """A matter as GET /v1/projects/{code} gives it."""
-    m = p.state
-    return {
-        "id": m.matter_id,
-        "name": m.name,
-        "department": {"id": m.department_id, "name": m.department_name},
-        "phase": m.phase,
-        "requires": list(m.requires),
-        "status": m.status.value,
-        "status_label": p.label,
-        "version": m.version,
-        "accepted_on": _iso(m.accepted_on),
-        "due_on": _iso(m.due_on),
-        "days_left": p.days_left,
-        "flag": p.flag,
-        "corrections": m.corrections,
-        "closed_on": _iso(m.closed_on),
-        "updated_at": _iso(m.updated_at),
-    }
-
-
-def project_out(project: Project, progress: list[MatterProgress]) -> dict[str, Any]:
-    """A project as GET /v1/projects/{code} gives it."""
-    return {
-        "code": project.code,
-        "name": project.name,
-        "enterprise": project.enterprise,
-        "position": {
-            "industry": project.industry,
-            "stage": project.stage,
-            "scenario": project.scenario,
-            "answers": project.answers,
-        },
-        "catalog_version": project.catalog_version,
-        "created_at": _iso(project.created_at),
-        "created_by": project.created_by,
-        "status_page": status_page(project.code),
-        "totals": {
-            "matters": len(progress),
-            "done": sum(1 for p in progress if p.state.status == "done"),
-            "open": sum(1 for p in progress if p.flag != "closed"),
-            "overdue": sum(1 for p in progress if p.flag == "overdue"),
-            "due_soon": sum(1 for p in progress if p.flag == "due_soon"),
-        },
-        "matters": [matter_out(p) for p in progress],
-        "warnings": sorted({w.message for p in progress for w in p.warnings}),
-    }
+def project_out(project: Project, now: datetime) -> dict[str, Any]:
+    """A project as GET /v1/projects/{code} gives it (the API's own view of it)."""
+    view = api_project_out(project, WorkingCalendar(), now, status_page(project.code))
+    out: dict[str, Any] = view.model_dump(mode="json")
+    return out
 
 
 def summary_out(s: ProjectSummary) -> dict[str, Any]:
     """A project as GET /v1/projects lists it."""
-    return {
-        "code": s.code,
-        "name": s.name,
-        "enterprise": s.enterprise,
-        "industry": s.industry,
-        "stage": s.stage,
-        "scenario": s.scenario,
-        "created_at": _iso(s.created_at),
-        "matters": s.matters,
-        "done": s.done,
-    }
+    out: dict[str, Any] = ProjectSummaryOut.model_validate(s, from_attributes=True).model_dump(
+        mode="json"
+    )
+    return out
 
 
 def _progress(project: Project, now: datetime) -> list[MatterProgress]:
@@ -373,7 +325,7 @@ def projects_create(
     with tracking_store() as store:
         project = tracked.create_project(store, new, actor)
     if as_json:
-        emit_json(project_out(project, _progress(project, now)))
+        emit_json(project_out(project, now))
     else:
         sys.stdout.write(f"{project.code}\n{status_page(project.code)}\n")
     unanswered = ", ".join(q.id for q in plan.pending_questions)
@@ -397,7 +349,7 @@ def projects_show(
     with tracking_store() as store:
         project = store.project(code.strip())
     progress = _progress(project, now)
-    body = project_out(project, progress)
+    body = project_out(project, now)
     if as_json:
         emit_json(body)
         return
