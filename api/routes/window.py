@@ -334,10 +334,9 @@ async def kpis(
 
 
 @router.get("/kpis/page", response_class=HTMLResponse)
-async def kpis_page(
-    tracking: TrackingDep, _actor: AnyRoleDep, clock: ClockDep, calendar: CalendarDep
-) -> HTMLResponse:
-    """The KPIs as a self-contained Chinese page for planners (any role)."""
+async def kpis_page(tracking: TrackingDep, clock: ClockDep, calendar: CalendarDep) -> HTMLResponse:
+    """The KPIs as a self-contained Chinese page for planners, opened in a browser (no token:
+    it shows aggregate figures only, as a zone publishes them)."""
 
     def make() -> str:
         now = clock()

@@ -73,7 +73,6 @@ NEEDS_TOKEN = {
     ("get", "/v1/consultations/{consultation_id}"),
     ("post", "/v1/consultations/{consultation_id}/answer"),
     ("get", "/v1/kpis"),
-    ("get", "/v1/kpis/page"),
 }
 CONFLICTS = {
     "/v1/projects/{code}/matters/{matter_id}/status",

@@ -225,7 +225,9 @@ CASES: dict[str, Case] = {
         },
     ),
     "kpis": Case("GET", "/v1/kpis", {"kpis": ListOf(KPI), "as_of": str}),
-    "kpis-page": Case("GET", "/v1/kpis/page", None, media_type="text/html", magic=b"<!doctype"),
+    "kpis-page": Case(
+        "GET", "/v1/kpis/page", None, None, media_type="text/html", magic=b"<!doctype"
+    ),
     "qr-svg": Case(
         "GET", "/v1/projects/{code}/qr.svg", None, None, media_type="image/svg+xml", magic=b"<"
     ),
