@@ -28,7 +28,7 @@ from graph.errors import InvalidRequest
 from graph.matrix import service_matrix
 from graph.model import Position
 from graph.planner import recommend
-from viz.chain_map import DEFAULT_MAX_NODES, build_chain_map, chain_map_html
+from viz.chain_map import DEFAULT_MAX_NODES, build_chain_map, chain_map_html, position_paths
 from viz.flowchart import flowchart_html
 from viz.page import write_page
 from viz.service_matrix import matrix_csv, matrix_html, matrix_xlsx
@@ -83,7 +83,8 @@ def chain_map(
     """The chain map: industry → stages → scenarios → bundles → matters → departments."""
     target = _output(output, "chain-map.html")
     with query_store(ctx, data) as store:
-        html = chain_map_html(build_chain_map(store, industry, max_nodes))
+        chain = build_chain_map(store, industry, max_nodes)
+        html = chain_map_html(chain, position_paths(store, industry))
     _write(target, html)
 
 

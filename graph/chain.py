@@ -54,6 +54,7 @@ class ChainMap:
     nodes: list[ChainNode]
     edges: list[ChainEdge]
     folded: dict[str, int] = field(default_factory=dict)  # type -> records folded into edges
+    requires: list[tuple[str, str]] = field(default_factory=list)  # (matter, its prerequisite)
 
     def counts(self) -> dict[str, int]:
         """Nodes drawn per type, in level order (zero for a level that is folded or empty)."""
@@ -68,6 +69,7 @@ class _Builder:
         self.nodes: dict[str, ChainNode] = {}
         self.stages: dict[str, set[str]] = {}
         self.edges: dict[tuple[str, str, str], ChainEdge] = {}
+        self.requires: dict[tuple[str, str], None] = {}
 
     def node(
         self, kind: str, record_id: str, name: str, stage: str, fields: list[tuple[str, str]]
@@ -160,6 +162,9 @@ def chain_map(store: GraphStore, industry_id: str | None = None) -> ChainMap:
                 b.edge(bundle_ids[link.a], matter_ids[link.b], "INCLUDES")
             for link in sub.scenario_matters:
                 b.edge(scenario_ids[link.a], matter_ids[link.b], "NEEDS")
+            for link in sub.prerequisites:
+                if link.a in matter_ids and link.b in matter_ids:
+                    b.requires[(matter_ids[link.a], matter_ids[link.b])] = None
             questions = {c.id: c for c in sub.conditions}
             for effect in sub.condition_effects:
                 if effect.target_kind != "matter":
@@ -187,7 +192,7 @@ def chain_map(store: GraphStore, industry_id: str | None = None) -> ChainMap:
         )
         for n in b.nodes.values()
     ]
-    return ChainMap(title, stage_options, nodes, list(b.edges.values()))
+    return ChainMap(title, stage_options, nodes, list(b.edges.values()), requires=list(b.requires))
 
 
 def fold(chain: ChainMap, types: Collection[str]) -> ChainMap:
@@ -242,6 +247,7 @@ def fold(chain: ChainMap, types: Collection[str]) -> ChainMap:
         [n for n in chain.nodes if n.id not in dropped],
         list(edges.values()),
         folded,
+        [(a, b) for a, b in chain.requires if a not in dropped and b not in dropped],
     )
 
 

@@ -2,8 +2,12 @@
 
 pyvis builds the node and edge records and renders the template; the template is ours
 (viz/templates/chain_map.html) because pyvis's own links Bootstrap and vis-network from CDNs.
-Levels run left to right at computed positions with physics off. A map past `max_nodes` is
-folded (matters first, then scenarios and bundles) so the whole catalog stays usable.
+The page carries the whole map but draws a small part of it (chain_map.js): an overview of
+industry -> stages -> scenarios with what lies below folded into counts on each node, grown
+on click, a focus on one node's neighbourhood, and a position's path, which is embedded here
+from graph.planner.recommend (the data of POST /v1/recommendations) so a page written to a
+file works offline. A map past `max_nodes` is folded (matters first, then scenarios and
+bundles) so the whole catalog stays usable.
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ from typing import Any
 from pyvis.network import Network
 
 from graph.chain import LEVELS, ChainEdge, ChainMap, ChainNode, chain_map, fold
+from graph.planner import every_position, recommend
 from graph.store import GraphStore
 from viz.layout import layered_positions
 from viz.page import CJK_FONTS, asset, environment, vis_css, vis_js
 
 DEFAULT_MAX_NODES = 2500
+SHORT_NAME = 8  # characters a name keeps in the overview; the full name is on hover
 FOLD_STEPS = (("matter",), ("matter", "scenario", "bundle"))
 
 
@@ -69,8 +75,103 @@ def build_chain_map(
     return chain
 
 
-def chain_map_html(chain: ChainMap) -> str:
-    """The self-contained HTML page of a chain map."""
+def position_paths(store: GraphStore, industry_id: str | None = None) -> dict[str, Any]:
+    """Per position ("<stage id>|<scenario id or empty>"), its recommendation's path.
+
+    The data of POST /v1/recommendations with no answers (graph.planner.recommend): the
+    bundles, and the department path's phases in order, each with its departments and matters.
+    """
+    out: dict[str, Any] = {}
+    for position in every_position(store):
+        if industry_id is not None and position.industry != industry_id:
+            continue
+        rec = recommend(store, position)
+        view = rec.position
+        label = f"{view.industry.name} · {view.stage.name}"
+        if view.scenario is not None:
+            label += f" · {view.scenario.name}"
+        names = {m.id: m.name for m in rec.matters}
+        out[f"{position.stage}|{position.scenario or ''}"] = {
+            "stage": position.stage,
+            "scenario": position.scenario or "",
+            "label": label,
+            "bundles": [[b.id, b.name] for b in rec.bundles],
+            "phases": [
+                {
+                    "phase": phase.phase,
+                    "departments": [[d.id, d.name] for d in phase.departments],
+                    "matters": [[m, names.get(m, m)] for m in phase.matters],
+                    "steps": [
+                        {
+                            "kind": step.kind,
+                            "id": step.id,
+                            "matters": list(step.matters),
+                            "departments": [d.id for d in step.departments],
+                        }
+                        for step in phase.steps
+                    ],
+                }
+                for phase in rec.department_path
+            ],
+        }
+    return out
+
+
+def short_name(name: str, keep: int = SHORT_NAME) -> str:
+    """The name cut to `keep` characters with an ellipsis (the overview's label)."""
+    return name if len(name) <= keep else name[: keep - 1] + "…"
+
+
+def summaries(chain: ChainMap) -> dict[str, str]:
+    """What lies below each node, as the count text drawn under its name ("12 事项 · 5 部门")."""
+    down: dict[str, list[str]] = {}
+    level = {n.id: n.level for n in chain.nodes}
+    kind = {n.id: n.type for n in chain.nodes}
+    for e in chain.edges:
+        if level[e.source] < level[e.target]:
+            down.setdefault(e.source, []).append(e.target)
+    reach: dict[str, set[str]] = {}
+
+    def below(node_id: str) -> set[str]:
+        if node_id not in reach:
+            out: set[str] = set()
+            for child in down.get(node_id, []):
+                out.add(child)
+                out |= below(child)
+            reach[node_id] = out
+        return reach[node_id]
+
+    handled: dict[str, int] = {}
+    for e in chain.edges:
+        if kind[e.target] == "department" and kind[e.source] == "matter":
+            handled[e.target] = handled.get(e.target, 0) + 1
+    text: dict[str, str] = {}
+    for node in chain.nodes:
+        under = below(node.id)
+        count = {t: sum(1 for i in under if kind[i] == t) for t in LEVELS}
+        parts = []
+        if node.type == "industry":
+            parts.append(f"{count['stage']} 阶段")
+        if node.type == "stage":
+            parts.append(f"{count['scenario']} 场景")
+        if node.type in ("industry", "stage", "scenario", "bundle") and count["matter"]:
+            parts.append(f"{count['matter']} 事项")
+        if node.type in ("industry", "stage", "scenario") and count["department"]:
+            parts.append(f"{count['department']} 部门")
+        if node.type == "matter":
+            parts.extend(short_name(names, 10) for names in _names(chain, under, "department"))
+        if node.type == "department":
+            parts.append(f"{handled.get(node.id, 0)} 事项")
+        text[node.id] = " · ".join(parts)
+    return text
+
+
+def _names(chain: ChainMap, ids: set[str], type_: str) -> list[str]:
+    return sorted(n.name for n in chain.nodes if n.id in ids and n.type == type_)
+
+
+def chain_map_html(chain: ChainMap, paths: dict[str, Any] | None = None) -> str:
+    """The self-contained HTML page of a chain map; `paths` from `position_paths`."""
     net = network(chain)
     counts = chain.counts()
     net.path = "chain_map.html"
@@ -97,6 +198,7 @@ def chain_map_html(chain: ChainMap) -> str:
             "node_count": len(chain.nodes),
             "edge_count": len(chain.edges),
         },
+        extra={"requires": chain.requires, "paths": paths or {}},
     )
     html: str = net.generate_html(name="chain_map.html")
     return html
@@ -109,12 +211,13 @@ def network(chain: ChainMap) -> Network:
     net = Network(
         height="100%", width="100%", directed=True, cdn_resources="in_line", heading=chain.title
     )
+    counts = summaries(chain)
     for node in chain.nodes:
         x, y = positions[node.id]
-        _add_node(net, node, x, y, {s: by_stage[s][node.id] for s in node.stages})
+        _add_node(net, node, x, y, {s: by_stage[s][node.id] for s in node.stages}, counts)
     widest = max((len(e.via) for e in chain.edges), default=1) or 1
     for edge in chain.edges:
-        net.add_edge(edge.source, edge.target, **_edge_options(edge, widest))
+        net.add_edge(edge.source, edge.target, kind=edge.kind, **_edge_options(edge, widest))
     large = len(chain.nodes) > 800
     net.options = _options(large)
     return net
@@ -132,7 +235,12 @@ def stage_positions(chain: ChainMap) -> dict[str, dict[str, tuple[int, int]]]:
 
 
 def _add_node(
-    net: Network, node: ChainNode, x: int, y: int, at: dict[str, tuple[int, int]]
+    net: Network,
+    node: ChainNode,
+    x: int,
+    y: int,
+    at: dict[str, tuple[int, int]],
+    counts: dict[str, str],
 ) -> None:
     style = NODE_STYLES[node.type]
     options: dict[str, Any] = {
@@ -146,6 +254,9 @@ def _add_node(
         "ntype": node.type,  # read by the page's type filter and legend counts
         "stages": list(node.stages),  # read by the stage filter
         "level": node.level,
+        "name": node.name,  # the full name; the label is short in the overview
+        "short": short_name(node.name),
+        "summary": counts.get(node.id, ""),
     }
     # Long names wrap instead of running into the next column.
     options["widthConstraint"] = {"maximum": 200 if style.label_inside else 260}

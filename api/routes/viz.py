@@ -21,7 +21,7 @@ from graph.answers import parse_answers
 from graph.matrix import service_matrix
 from graph.model import Position
 from graph.planner import recommend
-from viz.chain_map import DEFAULT_MAX_NODES, build_chain_map, chain_map_html
+from viz.chain_map import DEFAULT_MAX_NODES, build_chain_map, chain_map_html, position_paths
 from viz.flowchart import flowchart_html
 from viz.service_matrix import matrix_csv, matrix_html, matrix_xlsx
 
@@ -115,8 +115,12 @@ def chain_map_page(
         int, Query(ge=10, le=50_000, description="Fold levels above this many nodes")
     ] = DEFAULT_MAX_NODES,
 ) -> HTMLResponse:
-    """The chain map: industry, stages, scenarios, bundles, matters and departments."""
-    return HTMLResponse(chain_map_html(build_chain_map(store, industry, max_nodes)))
+    """The chain map: an overview that opens on click, focus, and a position's path.
+
+    The path is the data of POST /v1/recommendations (no answers), embedded in the page.
+    """
+    chain = build_chain_map(store, industry, max_nodes)
+    return HTMLResponse(chain_map_html(chain, position_paths(store, industry)))
 
 
 @router.get("/viz/flowchart", response_class=HTMLResponse, responses=NOT_FOUND)

@@ -7,17 +7,13 @@ be the API's. Screenshots go to artifacts/screenshots/.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from graph.chain import chain_map
-from graph.stores.memory import MemoryStore
 from tests.support.browser import Page
-from viz.chain_map import build_chain_map, chain_map_html
 
 pytestmark = pytest.mark.browser
 
@@ -45,92 +41,6 @@ def node_point(page: Page, node_id: str) -> tuple[float, float]:
         }})()"""
     )
     return float(x), float(y)
-
-
-def test_chain_map_draws_every_node_of_each_type(
-    page: Page, page_file: PageFile, mini_store: MemoryStore, screenshot: Shot
-) -> None:
-    chain = chain_map(mini_store)
-    open_chain_map(page, page_file, chain_map_html(chain))
-    drawn = page.evaluate(
-        "chainkg.nodes.get().map(n => n.ntype + '|' + chainkg.network.getPosition(n.id).x)"
-    )
-    assert Counter(d.split("|")[0] for d in drawn) == chain.counts()
-    legend = page.evaluate(
-        "Object.fromEntries([...document.querySelectorAll('[data-type-count]')]"
-        ".map(b => [b.dataset.typeCount, Number(b.textContent)]))"
-    )
-    assert legend == chain.counts()
-    assert page.evaluate("chainkg.network.physics.options.enabled") is False
-    screenshot("chain-map")
-
-
-def test_search_by_chinese_name_selects_and_highlights_the_node(
-    page: Page, page_file: PageFile, mini_store: MemoryStore, screenshot: Shot
-) -> None:
-    open_chain_map(page, page_file, chain_map_html(chain_map(mini_store)))
-    page.evaluate("document.getElementById('search-input').focus()")
-    page.type_text("施工许可")
-    page.press_enter()
-    assert page.evaluate("chainkg.network.getSelectedNodes()") == ["matter:sgxk"]
-    assert page.evaluate("document.getElementById('search-status').textContent") == (
-        "已定位：建筑工程施工许可证核发"
-    )
-    dimmed = page.evaluate("chainkg.nodes.get().filter(n => n.color === '#e4e7eb').length")
-    assert dimmed == 20 - 3  # all but 施工许可, its bundle and its department
-    screenshot("chain-map-search")
-    page.evaluate("document.getElementById('search-input').value = ''")
-    page.evaluate("document.getElementById('search-input').focus()")
-    page.type_text("不存在的事项")
-    page.press_enter()
-    assert "未找到" in page.evaluate("document.getElementById('search-status').textContent")
-    assert_clean(page)
-
-
-def test_clicking_a_node_highlights_its_neighbours(
-    page: Page, page_file: PageFile, mini_store: MemoryStore
-) -> None:
-    open_chain_map(page, page_file, chain_map_html(chain_map(mini_store)))
-    page.click(*node_point(page, "department:zj"))
-    assert page.evaluate("chainkg.highlighted()") == "department:zj"
-    kept = page.evaluate("chainkg.nodes.get().filter(n => n.color !== '#e4e7eb').map(n => n.id)")
-    assert sorted(kept) == ["department:zj", "matter:jgba", "matter:sgxk", "matter:xfsc"]
-    page.click(5, 790)  # empty canvas restores the colours
-    assert page.evaluate("chainkg.highlighted()") is None
-    assert_clean(page)
-
-
-def test_filters_by_stage_and_by_type(
-    page: Page, page_file: PageFile, mini_store: MemoryStore, screenshot: Shot
-) -> None:
-    open_chain_map(page, page_file, chain_map_html(chain_map(mini_store)))
-    page.evaluate("""(() => { const s = document.getElementById('stage-filter');
-        s.value = 'nev.circulation'; s.dispatchEvent(new Event('change')); })()""")
-    assert sorted(page.evaluate("chainkg.visibleIds()")) == [
-        "bundle:car_sales",
-        "department:sj",
-        "department:sw",
-        "industry:nev",
-        "matter:xsba",
-        "matter:yyzz",
-        "scenario:sales",
-        "stage:nev.circulation",
-    ]
-    screenshot("chain-map-stage")
-    page.evaluate("""(() => { const b = document.querySelector('.type-filter[value=matter]');
-        b.checked = false; b.dispatchEvent(new Event('change')); })()""")
-    assert len(page.evaluate("chainkg.visibleIds()")) == 6
-    page.evaluate("document.getElementById('reset').click()")
-    assert len(page.evaluate("chainkg.visibleIds()")) == 20
-    assert_clean(page)
-
-
-def test_a_folded_map_draws_and_explains_what_it_folded(
-    page: Page, page_file: PageFile, mini_store: MemoryStore
-) -> None:
-    open_chain_map(page, page_file, chain_map_html(build_chain_map(mini_store, None, 15)))
-    assert page.evaluate("chainkg.nodes.length") == 13
-    assert "7 个已折叠" in page.evaluate("document.getElementById('legend').textContent")
 
 
 def test_service_matrix_totals_match_the_api(
