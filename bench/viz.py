@@ -8,8 +8,9 @@ the flowchart of the stage with the most matters; then opens each page from a fi
 Chromium, network off, and reads the time from navigation start to the first draw (the chain
 map's first vis-network frame; two animation frames after load for the static pages). Medians
 over the runs, after one untimed load that warms Chromium up (so the first page measured does
-not also pay for the browser's own start). Target: the shipped catalog's full chain map drawn
-in under 2 s.
+not also pay for the browser's own start). The chain map opens in a 1440x900 window on its
+overview; the report also says how many nodes it draws at first sight and its smallest label
+on screen (font size x zoom). Target: the chain map (shipped and 10x) drawn in under 2 s.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from graph.stores.factory import embedded_backend
 from loaders import load_catalog
 from loaders.synthetic import synth
 from tests.support.browser import Browser, ChromiumNotFound, find_chromium
-from viz.chain_map import DEFAULT_MAX_NODES, build_chain_map, chain_map_html
+from viz.chain_map import DEFAULT_MAX_NODES, build_chain_map, chain_map_html, position_paths
 from viz.flowchart import flowchart_html
 from viz.page import write_page
 from viz.service_matrix import matrix_html
@@ -48,6 +49,7 @@ class Result:
     build_ms: float
     html_kb: float
     draw_ms: float | None
+    first_sight: str = ""  # chain map: nodes drawn at first and the smallest label on screen
 
 
 def busiest_position(store: GraphStore) -> Position:
@@ -69,7 +71,7 @@ def builders(store: GraphStore) -> dict[str, Build]:
         def build() -> tuple[str, str]:
             m = build_chain_map(store, None, max_nodes)
             folded = f", {sum(m.folded.values())} folded into links" if m.folded else ""
-            return chain_map_html(m), f"{len(m.nodes)} nodes{folded}"
+            return chain_map_html(m, position_paths(store)), f"{len(m.nodes)} nodes{folded}"
 
         return build
 
@@ -100,16 +102,23 @@ def timed(build: Build, runs: int) -> tuple[str, str, float]:
     return html, size, statistics.median(times)
 
 
-def first_draw(browser: Browser, url: str, runs: int) -> float:
-    draws = []
+FIRST_SIGHT = """window.chainkg && window.chainkg.fontSize
+  ? [chainkg.nodes.length, chainkg.fontSize * chainkg.network.getScale()] : null"""
+
+
+def first_draw(browser: Browser, url: str, runs: int) -> tuple[float, str]:
+    draws, sight = [], ""
     for _ in range(runs):
-        page = browser.new_page()
+        page = browser.new_page(width=1440, height=900)
         page.goto(url, timeout=120)
         if page.console_errors or page.external_requests:
             raise SystemExit(f"{url}: {page.console_errors} {page.external_requests}")
         draws.append(float(page.evaluate("window.chainkgDrawnAt")))
+        shown = page.evaluate(FIRST_SIGHT)
+        if shown:
+            sight = f"{shown[0]} nodes, labels >= {shown[1]:.1f} px"
         page.close()
-    return statistics.median(draws)
+    return statistics.median(draws), sight
 
 
 def run(catalogs: dict[str, Catalog], runs: int, chromium: str | None) -> list[Result]:
@@ -125,9 +134,11 @@ def run(catalogs: dict[str, Catalog], runs: int, chromium: str | None) -> list[R
                     path = write_page(Path(tmp) / f"{len(results)}-{i}.html", html)
                     if browser is not None and not results:
                         first_draw(browser, path.as_uri(), 1)  # warm-up, untimed
-                    draw = first_draw(browser, path.as_uri(), runs) if browser else None
+                    draw, sight = (
+                        first_draw(browser, path.as_uri(), runs) if browser else (None, "")
+                    )
                     results.append(
-                        Result(label, name, size, build_ms, len(html.encode()) / 1024, draw)
+                        Result(label, name, size, build_ms, len(html.encode()) / 1024, draw, sight)
                     )
                     print(f"  {label} {name}: done", file=sys.stderr)
     finally:
@@ -137,7 +148,7 @@ def run(catalogs: dict[str, Catalog], runs: int, chromium: str | None) -> list[R
 
 
 def report(results: list[Result]) -> str:
-    head = ("catalog", "page", "holds", "build ms", "HTML KB", "first draw ms")
+    head = ("catalog", "page", "holds", "build ms", "HTML KB", "first draw ms", "first sight")
     rows = [
         (
             r.catalog,
@@ -146,6 +157,7 @@ def report(results: list[Result]) -> str:
             f"{r.build_ms:.0f}",
             f"{r.html_kb:.0f}",
             "-" if r.draw_ms is None else f"{r.draw_ms:.0f}",
+            r.first_sight or "-",
         )
         for r in results
     ]
@@ -177,13 +189,13 @@ def main() -> None:
         catalogs[f"{args.scale}x synthetic"] = synth(base, args.scale)
     results = run(catalogs, args.runs, chromium)
     print(report(results))
-    first = results[0]
-    if first.draw_ms is not None:
-        verdict = "met" if first.draw_ms < TARGET_MS else "MISSED"
-        print(
-            f"\ntarget: {first.catalog} full chain map drawn in {first.draw_ms:.0f} ms "
-            f"(< {TARGET_MS:.0f} ms): {verdict}"
-        )
+    for r in results:
+        if r.draw_ms is not None and r.page.startswith("chain map, default"):
+            verdict = "met" if r.draw_ms < TARGET_MS else "MISSED"
+            print(
+                f"target: {r.catalog} chain map drawn in {r.draw_ms:.0f} ms "
+                f"(< {TARGET_MS:.0f} ms), {r.first_sight}: {verdict}"
+            )
 
 
 if __name__ == "__main__":

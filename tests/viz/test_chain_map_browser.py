@@ -20,6 +20,7 @@ from graph.store import GraphStore
 from graph.stores.factory import embedded_backend
 from graph.stores.memory import MemoryStore
 from loaders import load_catalog
+from loaders.synthetic import synth
 from tests.support.browser import Browser, Page
 from viz.chain_map import build_chain_map, chain_map_html, position_paths
 
@@ -127,6 +128,17 @@ def test_overview_of_the_shipped_catalog_is_legible_at_first_sight(
             "chainkg.nodes.get().filter(n => n.label.includes('…'))"
             ".every(n => n.title.startsWith(n.name))"
         )
+
+
+def test_the_10x_synthetic_catalog_opens_just_as_legibly(
+    wide: Page, page_file: PageFile, shipped: GraphStore
+) -> None:
+    big = embedded_backend(synth(load_catalog(shipped_catalog()), 10)).catalog
+    open_map(wide, page_file, chain_map_html(build_chain_map(big, None)))
+    figures = measure(wide)
+    assert_legible(figures)
+    assert figures["nodes"] == 30  # the 30 industries, each with its counts
+    assert wide.evaluate("window.chainkgDrawnAt") < 2000
 
 
 def test_clicking_a_scenario_opens_its_bundles_and_matters_and_back_restores(

@@ -79,8 +79,21 @@
     });
     return widest;
   }
-  function lines(text) { return String(text).split("\n").length; }
+  function lines(text, wrap) {
+    var count = 0;
+    String(text).split("\n").forEach(function (line) {
+      count += Math.max(1, Math.ceil(textWidth(line, FONT) / (wrap || 1e9)));
+    });
+    return count;
+  }
   function nodeWidth(label, wrap) { return Math.min(textWidth(label, FONT), wrap || 1e9) + 24; }
+  // Box-like shapes hold their label; the others draw it below the shape.
+  var LABEL_BELOW = { star: true, dot: true, hexagon: true, diamond: true };
+  function extent(shape, size, label, wrap) {
+    var text = lines(label, wrap) * FONT * 1.3;
+    if (LABEL_BELOW[shape]) { return { up: size + 2, dn: size + text + 6 }; }
+    return { up: text / 2 + 6, dn: text / 2 + 6 };
+  }
 
   function overviewLabel(id) {
     var n = byId[id];
@@ -141,12 +154,13 @@
   function box(records) {
     var b = { left: 1e12, right: -1e12, top: 1e12, bottom: -1e12 };
     records.forEach(function (r) {
-      var w = r.w || nodeWidth(r.label, r.widthConstraint && r.widthConstraint.maximum);
-      var h = (r.h || lines(r.label) * FONT * 1.25) + 12;
+      var wrap = r.widthConstraint && r.widthConstraint.maximum;
+      var w = r.w || nodeWidth(r.label, wrap);
+      var e = extent(r.shape, r.size, r.label, wrap);
       b.left = Math.min(b.left, r.x - w / 2);
       b.right = Math.max(b.right, r.x + w / 2);
-      b.top = Math.min(b.top, r.y - h / 2);
-      b.bottom = Math.max(b.bottom, r.y + h / 2);
+      b.top = Math.min(b.top, r.y - e.up);
+      b.bottom = Math.max(b.bottom, r.y + e.dn);
     });
     return b;
   }
@@ -206,7 +220,8 @@
     last.forEach(function (id) {
       var label = overviewLabel(id);
       leafW = Math.max(leafW, nodeWidth(label));
-      leafH = Math.max(leafH, lines(label) * FONT * 1.25 + 12);
+      var e = extent(byId[id].shape, byId[id].size, label);
+      leafH = Math.max(leafH, e.up + e.dn);
     });
     var bands = [], bandOf = {};
     if (levels.length === 1) {
@@ -230,7 +245,11 @@
     bands.forEach(function (band) {
       var rows = Math.max(1, Math.ceil(band.ids.length / cols));
       band.ids.forEach(function (id, i) {
-        pos[id] = [gridLeft + (i % cols) * cellW + cellW / 2, y + Math.floor(i / cols) * rowH + rowH / 2];
+        var e = extent(byId[id].shape, byId[id].size, overviewLabel(id));
+        pos[id] = [
+          gridLeft + (i % cols) * cellW + cellW / 2,
+          y + Math.floor(i / cols) * rowH + GAP_Y / 2 + (leafH - e.up - e.dn) / 2 + e.up
+        ];
       });
       band.top = y;
       band.bottom = y + rows * rowH;
@@ -344,11 +363,13 @@
     var share = {}, out = [], x = 0, ROW = 12, WRAP = 230;
     var shown = {};
     ids.forEach(function (id) { shown[id] = true; });
-    var heights = {}, tallest = 0;
+    var heights = {}, ups = {}, tallest = 0;
     levels.forEach(function (level) {
       var h = 0;
       columns[level].forEach(function (id) {
-        heights[id] = Math.ceil(textWidth(fullLabel(id, isOpen[id] || full), FONT) / WRAP + lines(fullLabel(id, isOpen[id] || full)) - 1) * FONT * 1.3 + 12;
+        var e = extent(byId[id].shape, byId[id].size, fullLabel(id, isOpen[id] || full), WRAP);
+        ups[id] = e.up;
+        heights[id] = e.up + e.dn;
         h += heights[id] + ROW;
       });
       tallest = Math.max(tallest, h);
@@ -375,9 +396,8 @@
       col.forEach(function (id) {
         share[id] = (y + total / 2) / Math.max(total, 1);
         var label = fullLabel(id, isOpen[id] || full);
-        out.push(record(id, x + w / 2, y + heights[id] / 2, label, {
-          widthConstraint: { maximum: WRAP }, h: heights[id] - 12,
-          borderWidth: isOpen[id] ? 3 : 1
+        out.push(record(id, x + w / 2, y + ups[id], label, {
+          widthConstraint: { maximum: WRAP }, borderWidth: isOpen[id] ? 3 : 1
         }));
         y += heights[id] + ROW;
       });
@@ -399,17 +419,20 @@
     function column(items, style) {
       var w = 0;
       items.forEach(function (it) { w = Math.max(w, nodeWidth(it.label, 230)); });
-      var step = 0;
-      items.forEach(function (it) { step += lines(it.label) * FONT * 1.3 + 22; });
+      var step = 0, size = style.size || 12;
+      items.forEach(function (it) {
+        var e = extent(style.shape, size, it.label, 230);
+        step += e.up + e.dn + 10;
+      });
       var y = -step / 2;
       items.forEach(function (it) {
-        var h = lines(it.label) * FONT * 1.3 + 12;
+        var e = extent(style.shape, size, it.label, 230), h = e.up + e.dn;
         var base = byId[it.id];
         var r = {
-          id: it.id, x: x + w / 2, y: y + h / 2, label: it.label, title: base ? base.title : it.label,
+          id: it.id, x: x + w / 2, y: y + e.up, label: it.label, title: base ? base.title : it.label,
           shape: style.shape, color: style.color, ntype: style.ntype, size: style.size || 12,
           font: { color: style.font, face: options.nodes.font.face, size: FONT }, physics: false,
-          widthConstraint: { maximum: 230 }, borderWidth: 3, h: h - 12
+          widthConstraint: { maximum: 230 }, borderWidth: 3
         };
         out.push(r);
         y += h + 10;
