@@ -14,7 +14,7 @@ from api import docs, openapi, problems
 from api.cache import ResponseCache
 from api.limits import Limits
 from api.middleware import BodyLimit, ErrorGuard, HeadAsGet, SecurityHeaders
-from api.routes import catalog, meta, planning, projects, tracking_pages, viz, window
+from api.routes import analytics, catalog, meta, planning, projects, tracking_pages, viz, window
 from api.settings import Settings, get_settings
 from api.startup import StartupLoad, prepare_startup
 from graph.errors import BackendUnavailable
@@ -116,6 +116,7 @@ def create_app(
         window.router,
         tracking_pages.router,
         viz.router,
+        analytics.router,
     )
     for router in routers:
         app.include_router(router, prefix="/v1")

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from api.settings import BackendKind
+from cli.analyze import analyze_app
 from cli.common import (
     AnswersOpt,
     CatalogOpt,
@@ -446,6 +447,7 @@ def _check_synth_target(out_dir: Path, source: Path, force: bool) -> None:
 app.add_typer(viz_app, name="viz")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(projects_app, name="projects")
+app.add_typer(analyze_app, name="analyze")
 app.command("kpis")(kpis_command)
 
 

@@ -69,12 +69,14 @@ __all__ = [
     "Figures",
     "PositionChange",
     "PositionDiff",
+    "Recovery",
     "Survey",
     "WhatIf",
     "bottlenecks",
     "candidates",
     "plan_proposal",
     "position_diff",
+    "recovery",
     "survey",
     "what_if",
 ]
@@ -147,10 +149,10 @@ class Surveyed:
     position: Position
     subgraph: PositionSubgraph
     plan: Recommendation
+    matters: frozenset[str] = frozenset()  # the plan's matter ids
 
-    @property
-    def matters(self) -> set[str]:
-        return {m.id for m in self.plan.matters}
+    def __post_init__(self) -> None:
+        self.matters = frozenset(m.id for m in self.plan.matters)
 
 
 @dataclass(slots=True)
@@ -162,10 +164,18 @@ class Survey:
     atlas: Atlas
     industries: dict[str, Industry]
     stages: dict[str, tuple[Industry, Stage]]
+    scenario_plans: list[Surveyed] = field(default_factory=list)
+    plans_of: dict[str, list[int]] = field(default_factory=dict)  # matter -> scenario plans
+    bundles_of: dict[str, list[str]] = field(default_factory=dict)  # matter -> bundles
 
-    @property
-    def scenario_plans(self) -> list[Surveyed]:
-        return [p for p in self.positions if p.position.scenario is not None]
+    def __post_init__(self) -> None:
+        self.scenario_plans = [p for p in self.positions if p.position.scenario is not None]
+        for i, p in enumerate(self.scenario_plans):
+            for m in p.matters:
+                self.plans_of.setdefault(m, []).append(i)
+        for b in sorted(self.atlas.bundle_matters):
+            for m in self.atlas.bundle_matters[b]:
+                self.bundles_of.setdefault(m, []).append(b)
 
 
 def survey(store: GraphStore) -> Survey:
@@ -329,9 +339,17 @@ def plan_proposal(
     if lead_id not in atlas.departments:
         raise NotFound("department", lead_id)
     bundle = Bundle(
-        PROPOSAL_ID, name, BundleKind.ONE_THING, lead_id, None, None, "", "analytics", mode,
+        PROPOSAL_ID,
+        name,
+        BundleKind.ONE_THING,
+        lead_id,
+        None,
+        None,
+        "",
+        "analytics",
+        mode,
         promised_days,
-    )  # fmt: skip
+    )
     together = plan(_proposal_subgraph(atlas, ids, bundle), _POSITION, {})
     departments = sorted({m.department.id for m in together.matters})
     return Proposal(
@@ -387,11 +405,13 @@ def _served(survey_: Survey, matters: set[str]) -> list[Surveyed]:
     """The scenario positions whose default plans hold at least two of `matters` and at least
     half of them."""
     need = max(2, (len(matters) + 1) // 2)
-    return [p for p in survey_.scenario_plans if len(p.matters & matters) >= need]
+    hits: Counter[int] = Counter(i for m in matters for i in survey_.plans_of.get(m, ()))
+    return [survey_.scenario_plans[i] for i in sorted(hits) if hits[i] >= need]
 
 
 def _without(sub: PositionSubgraph, bundles: set[str]) -> PositionSubgraph:
-    if not bundles:
+    """`sub` without `bundles` (the same object when it holds none of them)."""
+    if not bundles or not any(b.id in bundles for b in sub.bundles):
         return sub
     return replace(
         sub,
@@ -410,33 +430,27 @@ def cooccurrence(survey_: Survey, leave_out: Iterable[str] = ()) -> nx.Graph:
         if b not in survey_.atlas.bundles:
             raise NotFound("bundle", b)
     by_scenario: dict[str, set[str]] = {}
-    by_industry: dict[str, set[frozenset[str]]] = defaultdict(set)
+    industries_of: dict[str, set[str]] = defaultdict(set)
     for p in survey_.scenario_plans:
         assert p.position.scenario is not None
-        if gone:
-            rec = plan(_without(p.subgraph, gone), p.position, {})
-            matters = {m.id for m in rec.matters}
+        stripped = _without(p.subgraph, gone)
+        if stripped is not p.subgraph:  # only a subgraph the bundles reach is planned again
+            planned: Iterable[str] = (m.id for m in plan(stripped, p.position, {}).matters)
         else:
-            matters = p.matters
-        by_scenario.setdefault(p.position.scenario, set()).update(matters)
+            planned = p.matters
+        by_scenario.setdefault(p.position.scenario, set()).update(planned)
+        industries_of[p.position.scenario].add(p.position.industry)
     pair_scenarios: Counter[tuple[str, str]] = Counter()
-    for matters in by_scenario.values():
+    by_industry: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for scenario, matters in by_scenario.items():
         ordered = sorted(matters)
-        for i, a in enumerate(ordered):
-            for b in ordered[i + 1 :]:
-                pair_scenarios[(a, b)] += 1
-    for p in survey_.scenario_plans:
-        assert p.position.scenario is not None
-        matters = by_scenario[p.position.scenario]
-        ordered = sorted(matters)
-        for i, a in enumerate(ordered):
-            for b in ordered[i + 1 :]:
-                by_industry[p.position.industry].add(frozenset((a, b)))
+        pairs = [(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 :]]
+        pair_scenarios.update(pairs)
+        for industry in industries_of[scenario]:
+            by_industry[industry].update(pairs)
     pair_industries: Counter[tuple[str, str]] = Counter()
-    for pairs in by_industry.values():
-        for pair in pairs:
-            a, b = sorted(pair)
-            pair_industries[(a, b)] += 1
+    for held in by_industry.values():
+        pair_industries.update(held)
     graph = nx.Graph()
     graph.add_nodes_from(sorted({m for ms in by_scenario.values() for m in ms}))
     for a, b in sorted(pair_scenarios):
@@ -444,32 +458,41 @@ def cooccurrence(survey_: Survey, leave_out: Iterable[str] = ()) -> nx.Graph:
     return graph
 
 
+def _louvain(graph: nx.Graph, resolution: float = 1.0) -> list[list[int]]:
+    parts = nx.community.louvain_communities(graph, weight="weight", seed=0, resolution=resolution)
+    return [sorted(c) for c in parts]
+
+
 def _communities(graph: nx.Graph, max_size: int) -> list[list[str]]:
-    out: list[list[str]] = []
-    pending = [sorted(c) for c in nx.community.louvain_communities(graph, weight="weight", seed=0)]
+    """Louvain communities of `graph` (seeded), a community above `max_size` split again on its
+    own subgraph at a higher resolution (or cut to its strongest members when it cannot be).
+
+    Louvain runs on the nodes relabelled 0..n-1 in sorted order: it iterates sets of nodes, and
+    a set of strings iterates in an order that changes with each process (hash randomisation),
+    a set of small integers always in the same one, so the answer never changes between runs.
+    """
+    ids = sorted(graph.nodes)
+    numbered = nx.relabel_nodes(graph, {m: i for i, m in enumerate(ids)})
+    out: list[list[int]] = []
+    pending = _louvain(numbered)
     while pending:
         community = pending.pop(0)
         if len(community) <= max_size:
             out.append(community)
             continue
-        sub = graph.subgraph(community)
-        split: list[list[str]] = []
+        sub = numbered.subgraph(community)
+        split: list[list[int]] = []
         for resolution in (1.5, 2.0, 3.0, 5.0, 8.0):
-            parts = nx.community.louvain_communities(
-                sub, weight="weight", seed=0, resolution=resolution
-            )
+            parts = _louvain(sub, resolution)
             if len(parts) > 1:
-                split = [sorted(c) for c in parts]
+                split = parts
                 break
         if split:
             pending = split + pending
         else:  # cannot be split further: keep its strongest members
-            out.append(
-                sorted(
-                    sorted(community, key=lambda m: (-sub.degree(m, weight="weight"), m))[:max_size]
-                )
-            )
-    return sorted(out)
+            strongest = sorted(community, key=lambda m: (-sub.degree(m, weight="weight"), m))
+            out.append(sorted(strongest[:max_size]))
+    return sorted([ids[i] for i in c] for c in out)
 
 
 def candidates(
@@ -517,11 +540,17 @@ def candidates(
                 savings=proposal.savings,
                 before=proposal.separate,
                 after=proposal.bundled,
-                closest_bundle=_closest(atlas, set(community)),
+                closest_bundle=_closest(survey_, set(community)),
             )
         )
-    found.sort(key=lambda c: (-_saved(c.savings), -(c.savings.days_before - c.savings.days_after),
-                              -c.support, c.matters[0].id))  # fmt: skip
+    found.sort(
+        key=lambda c: (
+            -_saved(c.savings),
+            -(c.savings.days_before - c.savings.days_after),
+            -c.support,
+            c.matters[0].id,
+        )
+    )
     return [replace(c, rank=i + 1) for i, c in enumerate(found[:limit])]
 
 
@@ -538,9 +567,10 @@ def _scenario_refs(atlas: Atlas, served: Iterable[Surveyed]) -> list[Ref]:
     return [Ref(s, atlas.scenarios[s].name if s in atlas.scenarios else s) for s in ids]
 
 
-def _closest(atlas: Atlas, matters: set[str]) -> BundleOverlap | None:
+def _closest(survey_: Survey, matters: set[str]) -> BundleOverlap | None:
+    atlas = survey_.atlas
     best: BundleOverlap | None = None
-    for b in sorted(atlas.bundles):
+    for b in sorted({b for m in matters for b in survey_.bundles_of.get(m, ())}):
         members = set(atlas.bundle_matters.get(b, []))
         shared = len(members & matters)
         if not shared:
@@ -551,32 +581,60 @@ def _closest(atlas: Atlas, matters: set[str]) -> BundleOverlap | None:
     return best
 
 
-def recovery(survey_: Survey, bundle_id: str, *, max_size: int = 16) -> BundleOverlap | None:
-    """How well the candidate search finds an existing bundle: the best Jaccard overlap of any
-    community with the bundle's matters, with the bundle in the catalog."""
-    atlas = survey_.atlas
-    if bundle_id not in atlas.bundles:
-        raise NotFound("bundle", bundle_id)
-    return _best_overlap(survey_, bundle_id, cooccurrence(survey_), max_size)
+@dataclass(frozen=True, slots=True)
+class Recovery:
+    """How well the candidate search finds an existing bundle: the community overlapping its
+    matters most (Jaccard), with the bundle in the catalog (`present`) and with it removed from
+    every subgraph before planning (`left_out`, leave-one-out; None when not asked)."""
+
+    bundle: Ref
+    matters: int
+    present: BundleOverlap | None
+    left_out: BundleOverlap | None
 
 
-def recovery_left_out(
-    survey_: Survey, bundle_id: str, *, max_size: int = 16
-) -> BundleOverlap | None:
-    """The same with the bundle removed from every subgraph before planning (leave-one-out)."""
+def recovery(
+    survey_: Survey,
+    bundle_ids: Sequence[str],
+    *,
+    leave_one_out: bool = True,
+    max_size: int = 16,
+) -> list[Recovery]:
+    """Whether the candidate search finds each of `bundle_ids` (see Recovery).
+
+    Raises:
+        NotFound: a bundle the catalog does not hold.
+    """
     atlas = survey_.atlas
-    if bundle_id not in atlas.bundles:
-        raise NotFound("bundle", bundle_id)
-    return _best_overlap(survey_, bundle_id, cooccurrence(survey_, [bundle_id]), max_size)
+    for b in bundle_ids:
+        if b not in atlas.bundles:
+            raise NotFound("bundle", b)
+    present = _communities(cooccurrence(survey_), max_size)
+    out = []
+    for b in bundle_ids:
+        left = (
+            _best_overlap(survey_, b, _communities(cooccurrence(survey_, [b]), max_size))
+            if leave_one_out
+            else None
+        )
+        out.append(
+            Recovery(
+                Ref(b, atlas.bundles[b].name),
+                len(atlas.bundle_matters.get(b, [])),
+                _best_overlap(survey_, b, present),
+                left,
+            )
+        )
+    return out
 
 
 def _best_overlap(
-    survey_: Survey, bundle_id: str, graph: nx.Graph, max_size: int
+    survey_: Survey, bundle_id: str, communities: list[list[str]]
 ) -> BundleOverlap | None:
     members = set(survey_.atlas.bundle_matters.get(bundle_id, []))
     best: BundleOverlap | None = None
     name = survey_.atlas.bundles[bundle_id].name
-    for community in _communities(graph, max_size):
+    for community in communities:
         shared = len(members & set(community))
         if not shared:
             continue
@@ -649,10 +707,12 @@ def what_if(
     Raises:
         NotFound: an unknown matter, bundle or scenario.
         InvalidRequest: an empty or oversized proposal, a matter of another party, a removal of
-            a matter the proposal does not hold.
+            a matter the proposal does not hold, both `matters` and `bundle`.
     """
     atlas = survey_.atlas
     base: Bundle | None = None
+    if bundle is not None and matters:
+        raise InvalidRequest("matters", "name matters or a bundle to change, not both")
     if bundle is not None:
         if bundle not in atlas.bundles:
             raise NotFound("bundle", bundle)
@@ -683,9 +743,13 @@ def what_if(
     )
     if base is not None:
         before_prop = plan_proposal(
-            atlas, start_ids, mode=base.mode, lead=base.lead_department_id,
-            name=base.name, promised_days=base.promised_days,
-        )  # fmt: skip
+            atlas,
+            start_ids,
+            mode=base.mode,
+            lead=base.lead_department_id,
+            name=base.name,
+            promised_days=base.promised_days,
+        )
         before = before_prop.bundled
         departments_before = before_prop.departments
     else:
@@ -716,7 +780,7 @@ def what_if(
         base.source if base else "analytics",
         chosen_mode,
         base.promised_days if base and chosen_mode == base.mode else None,
-    )  # fmt: skip
+    )
     changes = _changes(survey_, new_bundle, final, serves)
     return WhatIf(
         base=Ref(base.id, base.name) if base else None,
@@ -941,10 +1005,14 @@ def bottlenecks(survey_: Survey, *, limit: int = 10) -> Bottlenecks:
         for d in sorted(dept_days, key=lambda d: (-dept_days[d], -dept_paths[d], d))
     ]
     matters = [
-        MatterLoad(atlas.ref(m), atlas.department(atlas.matters[m].department_id),
-                   matter_paths[m], matter_days[m])
+        MatterLoad(
+            atlas.ref(m),
+            atlas.department(atlas.matters[m].department_id),
+            matter_paths[m],
+            matter_days[m],
+        )
         for m in sorted(matter_days, key=lambda m: (-matter_days[m], -matter_paths[m], m))
-    ]  # fmt: skip
+    ]
     materials = [
         MaterialDemand(
             Ref(x, atlas.materials[x].name),
@@ -964,8 +1032,9 @@ def bottlenecks(survey_: Survey, *, limit: int = 10) -> Bottlenecks:
         )
         for m in sorted(offline_plans, key=lambda m: (-offline_plans[m], m))
     ]
-    return Bottlenecks(len(plans), departments[:limit], matters[:limit], materials[:limit],
-                       offline[:limit])  # fmt: skip
+    return Bottlenecks(
+        len(plans), departments[:limit], matters[:limit], materials[:limit], offline[:limit]
+    )
 
 
 # ----------------------------------------------------------------------------- position diff
@@ -998,7 +1067,7 @@ def position_diff(survey_: Survey, industry: str, from_stage: str, to_stage: str
     if industry not in survey_.industries:
         raise NotFound("industry", industry)
     stages = []
-    for name, stage_id in (("from", from_stage), ("to", to_stage)):
+    for name, stage_id in (("from_stage", from_stage), ("to_stage", to_stage)):
         if stage_id not in survey_.stages:
             raise NotFound("stage", stage_id)
         owner, stage = survey_.stages[stage_id]
@@ -1008,7 +1077,7 @@ def position_diff(survey_: Survey, industry: str, from_stage: str, to_stage: str
             )
         stages.append(stage)
     if from_stage == to_stage:
-        raise InvalidRequest("to", "the two stages are the same")
+        raise InvalidRequest("to_stage", "the two stages are the same")
     whole = {
         p.position.stage: p.plan
         for p in survey_.positions

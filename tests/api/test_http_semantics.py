@@ -39,6 +39,11 @@ GETS = [
     "/v1/viz/service-matrix?industry=nev&format=csv",
     "/v1/viz/chain-map?industry=nev",
     "/v1/viz/flowchart?industry=nev&stage=nev.construction",
+    "/v1/analytics/candidates",
+    "/v1/analytics/bottlenecks",
+    "/v1/analytics/position-diff?industry=nev&from_stage=nev.construction&to_stage=nev.circulation",
+    "/v1/analytics/report",
+    "/v1/analytics/report?format=xlsx",
     "/v1/openapi.json",
     DOCS_URL,
     ASSETS_URL + "/swagger-ui.css",
@@ -67,6 +72,7 @@ TRACKED_GETS = [
 # Every write the API offers: computing a plan, and tracking's (each needs its role's token).
 WRITES = {
     ("post", "/v1/recommendations"),
+    ("post", "/v1/analytics/what-if"),
     ("post", "/v1/projects"),
     ("post", "/v1/projects/{code}/matters/{matter_id}/status"),
     ("post", "/v1/consultations"),
@@ -77,6 +83,7 @@ PAGES = [
     "/v1/viz/service-matrix?industry=nev",
     "/v1/viz/chain-map?industry=nev",
     "/v1/viz/flowchart?industry=nev&stage=nev.construction",
+    "/v1/analytics/report",
 ]
 
 
@@ -275,6 +282,7 @@ WATCH_CSP = (
             "/v1/viz/flowchart?industry=nev&stage=nev.construction",
             "window.chainkgDrawnAt !== undefined",
         ),
+        ("/v1/analytics/report", "document.querySelectorAll('svg.chart').length === 4"),
     ],
 )
 def test_pages_work_under_their_policy_offline(

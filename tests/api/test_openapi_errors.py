@@ -31,6 +31,9 @@ LOOKS_IDS_UP = {
     "/v1/viz/service-matrix",
     "/v1/viz/chain-map",
     "/v1/viz/flowchart",
+    "/v1/analytics/candidates",  # leave_out names bundles
+    "/v1/analytics/what-if",
+    "/v1/analytics/position-diff",
 }
 LOOKS_IDS_UP |= {
     "/v1/projects",  # POST: the position's ids

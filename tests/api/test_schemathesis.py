@@ -15,7 +15,11 @@ still be refused with 422 by POST /v1/recommendations and GET /v1/viz/flowchart,
 answers must fit together in the catalog (a scenario not under the stage, an answer to a
 question the position does not ask, an option the question does not offer). No schema can
 say which ids the catalog holds; 422 for them is the documented contract (README, "How a
-recommendation is planned"). Unknown ids are 404, which the check accepts anyway.
+recommendation is planned"). Unknown ids are 404, which the check accepts anyway. The
+analytics likewise (docs/analytics.md): GET /v1/analytics/candidates refuses a min_size above
+max_size, GET /v1/analytics/position-diff a stage of another industry or the same stage twice,
+POST /v1/analytics/what-if a proposal left with no matter, a removal the proposal does not
+hold, a matter another party files or both matters and a bundle — each with 422.
 
 Every operation runs twice: without a token, and with a window token (the 综合窗口, which
 may create projects and consultations), so the tracking operations are fuzzed past their 401.
@@ -50,7 +54,14 @@ from tracking.workflow import Role
 
 MAX_EXAMPLES = 100
 SEED = 20261201
-SEMANTIC_422 = ("POST /v1/recommendations", "GET /v1/viz/flowchart", "POST /v1/consultations")
+SEMANTIC_422 = (
+    "POST /v1/recommendations",
+    "GET /v1/viz/flowchart",
+    "POST /v1/consultations",
+    "GET /v1/analytics/candidates",
+    "GET /v1/analytics/position-diff",
+    "POST /v1/analytics/what-if",
+)
 # A status change names the version it was made from in If-Match or in the body; the schema
 # makes both optional (either will do), so a request with neither is valid for it yet 428.
 VERSIONED = "POST /v1/projects/{code}/matters/{matter_id}/status"

@@ -469,6 +469,115 @@ SERVICE_MATRIX: dict[str, Shape] = {
     "total": int,
 }
 
+SAVINGS: dict[str, Shape] = {
+    "materials_before": int,
+    "materials_after": int,
+    "visits_before": int,
+    "visits_after": int,
+    "steps_before": int,
+    "steps_after": int,
+    "materials_shared": int,
+    "materials_by_commitment": int,
+    "days_before": int,
+    "days_after": int,
+}
+FIGURES: dict[str, Shape] = {
+    "matters": int,
+    "materials": int,
+    "visits": int,
+    "steps": int,
+    "days": int,
+    "elapsed_days": int,
+    "departments": int,
+}
+PLAN_FIGURES: dict[str, Shape] = {
+    "matters": int,
+    "materials": int,
+    "visits": int,
+    "steps": int,
+    "days": int,
+    "elapsed_days": int,
+}
+CANDIDATES: dict[str, Shape] = {
+    "catalog_version": str,
+    "leave_out": ListOf(str, may_be_empty="no bundle is left out in the case"),
+    "candidates": ListOf(
+        {
+            "rank": int,
+            "matters": ListOf(REF),
+            "scenarios": ListOf(REF),
+            "industries": ListOf(REF),
+            "positions": int,
+            "departments": ListOf(REF),
+            "lead": REF,
+            "lead_days": int,
+            "support": float,
+            "savings": SAVINGS,
+            "before": FIGURES,
+            "after": FIGURES,
+            "closest_bundle": Nullable(
+                {"bundle": REF, "jaccard": float, "shared": int}, expect_value=True
+            ),
+        }
+    ),
+}
+WHAT_IF: dict[str, Shape] = {
+    "catalog_version": str,
+    "base": Nullable(REF, expect_value=True),
+    "matters": ListOf(REF),
+    "added": ListOf(REF),
+    "removed": ListOf(REF, may_be_empty="the case only adds a matter"),
+    "lead": REF,
+    "mode": str,
+    "departments_before": ListOf(REF),
+    "departments_after": ListOf(REF),
+    "before": FIGURES,
+    "after": FIGURES,
+    "savings": SAVINGS,
+    "serves": ListOf(REF),
+    "positions": ListOf(
+        {
+            "industry": str,
+            "stage": str,
+            "scenario": Nullable(str),
+            "matters_added": ListOf(REF),
+            "matters_removed": ListOf(REF, may_be_empty="adding a matter removes none"),
+            "materials_added": ListOf(REF),
+            "materials_removed": ListOf(REF, may_be_empty="adding a matter removes none"),
+            "bundles_added": ListOf(REF, may_be_empty="the case changes an existing bundle"),
+            "bundles_removed": ListOf(REF, may_be_empty="the case changes an existing bundle"),
+            "before": PLAN_FIGURES,
+            "after": PLAN_FIGURES,
+        }
+    ),
+}
+BOTTLENECKS: dict[str, Shape] = {
+    "catalog_version": str,
+    "plans": int,
+    "departments": ListOf({"department": REF, "paths": int, "days": int, "matters": ListOf(str)}),
+    "matters": ListOf({"matter": REF, "department": REF, "paths": int, "days": int}),
+    "materials": ListOf(
+        {"material": REF, "plans": int, "matters": int, "shared": bool, "commitment": bool}
+    ),
+    "offline": ListOf({"matter": REF, "department": REF, "plans": int, "visits": int}),
+}
+POSITION_DIFF: dict[str, Shape] = {
+    "catalog_version": str,
+    "industry": REF,
+    "from_stage": REF,
+    "to_stage": REF,
+    "new_matters": ListOf(REF),
+    "continued_matters": ListOf(REF, may_be_empty="the mini stages share no matter"),
+    "done_matters": ListOf(REF),
+    "materials_held": ListOf(REF),
+    "new_materials": ListOf(REF),
+    "departments_again": ListOf(REF, may_be_empty="the mini stages share no department"),
+    "new_departments": ListOf(REF),
+    "prerequisites_met": ListOf(REF, may_be_empty="the mini circulation stage holds none"),
+    "before": PLAN_FIGURES,
+    "after": PLAN_FIGURES,
+}
+
 # --------------------------------------------------------------------------------------------
 # The cases: one per endpoint
 # --------------------------------------------------------------------------------------------
@@ -590,6 +699,20 @@ JSON_CASES: dict[str, JsonCase] = {
         params={"q": "施工"},
     ),
     "service-matrix": JsonCase("/v1/service-matrix", SERVICE_MATRIX, params={"industry": "nev"}),
+    "analytics-candidates": JsonCase("/v1/analytics/candidates", CANDIDATES),
+    "analytics-what-if": JsonCase(
+        "/v1/analytics/what-if", WHAT_IF, body={"bundle": "car_sales", "add": ["sgxk"]}
+    ),
+    "analytics-bottlenecks": JsonCase("/v1/analytics/bottlenecks", BOTTLENECKS),
+    "analytics-position-diff": JsonCase(
+        "/v1/analytics/position-diff",
+        POSITION_DIFF,
+        params={
+            "industry": "nev",
+            "from_stage": "nev.construction",
+            "to_stage": "nev.circulation",
+        },
+    ),
 }
 
 FILE_CASES: dict[str, FileCase] = {
@@ -613,6 +736,10 @@ FILE_CASES: dict[str, FileCase] = {
         {"industry": "nev", "stage": "nev.construction", "scenario": "kaigong"},
         "text/html",
         b"<!doctype html",
+    ),
+    "analytics-report-html": FileCase("/v1/analytics/report", {}, "text/html", b"<!doctype html"),
+    "analytics-report-xlsx": FileCase(
+        "/v1/analytics/report", {"format": "xlsx"}, XLSX, b"PK\x03\x04"
     ),
 }
 

@@ -241,10 +241,12 @@ COMMANDS = {
     "tokens",
     "projects",
     "kpis",
+    "analyze",
 }
 VIZ_COMMANDS = {"chain-map", "service-matrix", "flowchart"}
-# Groups whose commands' outputs are pinned in their own file (tests/cli/test_tracking_cli.py).
-PINNED_ELSEWHERE = {"tokens", "projects", "kpis"}
+# Groups whose commands' outputs are pinned in their own file (tests/cli/test_tracking_cli.py,
+# tests/cli/test_analyze.py).
+PINNED_ELSEWHERE = {"tokens", "projects", "kpis", "analyze"}  # analyze: tests/cli/test_analyze.py
 
 HELP: dict[str, tuple[list[str], str]] = {
     "serve": (["--host", "--port", "--workers", "--data"], "Serve the HTTP API"),

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -107,6 +110,8 @@ def test_what_if_refusals(sv: A.Survey) -> None:
         A.what_if(sv, bundle="b.de", remove=["m.a"])
     with pytest.raises(InvalidRequest):
         A.what_if(sv, bundle="b.de", remove=["m.d", "m.e"])
+    with pytest.raises(InvalidRequest):
+        A.what_if(sv, bundle="b.de", matters=["m.a"])
 
 
 def test_parallel_mode_removes_the_internal_wait(sv: A.Survey) -> None:
@@ -167,3 +172,26 @@ def test_shipped_figures_are_the_planners(shipped: A.Survey) -> None:
 def test_shipped_position_diff_other_industry_is_refused(shipped: A.Survey) -> None:
     with pytest.raises(InvalidRequest):
         A.position_diff(shipped, "nev", "nev.production", "biomed.circulation")
+
+
+def test_candidates_do_not_change_between_processes() -> None:
+    """Louvain iterates sets; string hashing changes with each process, so it runs on numbered
+    nodes. Two interpreters with different hash seeds find the same candidates."""
+    script = (
+        "from api.settings import shipped_catalog; from loaders import load_catalog; "
+        "from graph.stores.memory import MemoryStore; from graph import analytics as A; "
+        "sv = A.survey(MemoryStore(load_catalog(shipped_catalog()))); "
+        "print(repr(A.candidates(sv, limit=50)))"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parents[2],
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(runs) == 1
