@@ -13,7 +13,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from api.settings import shipped_catalog
+from graph.matrix import service_matrix
+from graph.stores.factory import embedded_backend
+from loaders import load_catalog
 from tests.support.browser import Page
+from viz.service_matrix import matrix_html
 
 pytestmark = pytest.mark.browser
 
@@ -71,6 +76,40 @@ def test_service_matrix_totals_match_the_api(
     )
     assert shown["headers"] == [c["id"] for c in api["columns"]]
     screenshot("service-matrix")
+
+
+def test_service_matrix_filters_by_stage_and_keeps_its_headers_in_view(
+    page: Page, page_file: PageFile, client: TestClient, screenshot: Shot
+) -> None:
+    api = client.get("/v1/service-matrix", params={"industry": "nev"}).json()
+    page.goto(page_file("service-matrix.html", client.get("/v1/viz/service-matrix").text))
+    assert_clean(page)
+    page.evaluate("""(() => { const s = document.getElementById('stage-filter');
+        s.value = 'nev.circulation'; s.dispatchEvent(new Event('change')); })()""")
+    shown = page.evaluate("""(() => {
+      const seen = el => el.offsetParent !== null;
+      const q = s => [...document.querySelectorAll(s)];
+      return {
+        rows: q('tbody tr').filter(seen).map(tr => tr.dataset.row),
+        columns: q('thead th[data-col]').filter(seen).map(th => th.dataset.col),
+        footer: seen(document.querySelector('tfoot th')),
+      };
+    })()""")
+    assert shown["rows"] == ["nev.circulation", "nev.circulation/car_sales"]
+    used = {c["column"] for c in api["cells"] if c["row"] == "nev.circulation" and c["count"]}
+    assert set(shown["columns"]) == used and shown["footer"] is False
+    # Sticky: the whole shipped matrix scrolled down and right keeps the department row, the
+    # name column and the totals row in view.
+    store = embedded_backend(load_catalog(shipped_catalog())).catalog
+    page.goto(page_file("whole-matrix.html", matrix_html(service_matrix(store))))
+    offsets = page.evaluate("""(() => {
+      const wrap = document.querySelector('.wrap'); wrap.scrollTop = 400; wrap.scrollLeft = 400;
+      const box = wrap.getBoundingClientRect();
+      const head = document.querySelector('thead th[data-col]').getBoundingClientRect();
+      const name = document.querySelector('tbody th').getBoundingClientRect();
+      return [head.top - box.top, name.left - box.left, wrap.scrollTop, wrap.scrollLeft];
+    })()""")
+    assert abs(offsets[0]) <= 2 and abs(offsets[1]) <= 2 and offsets[2] > 0 and offsets[3] > 0
 
 
 def test_flowchart_draws_phases_and_the_critical_path(
