@@ -79,7 +79,8 @@ def position_paths(store: GraphStore, industry_id: str | None = None) -> dict[st
     """Per position ("<stage id>|<scenario id or empty>"), its recommendation's path.
 
     The data of POST /v1/recommendations with no answers (graph.planner.recommend): the
-    bundles, and the department path's phases in order, each with its departments and matters.
+    bundles, the department path's phases in order, each with its departments and matters, and
+    the questions left open (the page served by the API asks the API again once answered).
     """
     out: dict[str, Any] = {}
     for position in every_position(store):
@@ -92,10 +93,15 @@ def position_paths(store: GraphStore, industry_id: str | None = None) -> dict[st
             label += f" · {view.scenario.name}"
         names = {m.id: m.name for m in rec.matters}
         out[f"{position.stage}|{position.scenario or ''}"] = {
+            "industry": position.industry,
             "stage": position.stage,
             "scenario": position.scenario or "",
             "label": label,
             "bundles": [[b.id, b.name] for b in rec.bundles],
+            "questions": [
+                [q.id, q.question, [o.value for o in q.options], q.default or ""]
+                for q in rec.pending_questions
+            ],
             "phases": [
                 {
                     "phase": phase.phase,

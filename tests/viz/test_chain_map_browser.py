@@ -13,14 +13,17 @@ from typing import Any
 
 import pytest
 
-from api.settings import shipped_catalog
+from api.app import create_app
+from api.settings import Settings, shipped_catalog
 from graph.model import Position
 from graph.planner import recommend
 from graph.store import GraphStore
-from graph.stores.factory import embedded_backend
+from graph.stores.factory import Backend, embedded_backend
 from graph.stores.memory import MemoryStore
 from loaders import load_catalog
 from loaders.synthetic import synth
+from tests.api.conftest import serving
+from tests.conftest import MINI
 from tests.support.browser import Browser, Page
 from viz.chain_map import build_chain_map, chain_map_html, position_paths
 
@@ -200,6 +203,41 @@ def test_the_position_path_is_the_recommendations_department_path(
         "chainkg.nodes.get().filter(n => n.ntype === 'department').map(n => n.label)"
     )
     assert sorted(numbered) == ["1. 自然资源和规划局", "2. 人民防空办公室", "3. 住房和城乡建设局"]
+
+
+def test_answers_ask_the_api_that_served_the_page_again(
+    page: Page, mini_embedded: Backend, mini_store: MemoryStore, page_file: PageFile
+) -> None:
+    with serving(create_app(Settings(data=MINI), backend=mini_embedded)) as base:
+        page.goto(f"{base}/v1/viz/chain-map?industry=nev")
+        page.wait_for("window.chainkg !== undefined")
+        page.evaluate("""(() => {
+            const s = document.getElementById('position-scenario');
+            s.value = 'nev.construction|kaigong'; s.dispatchEvent(new Event('change'));
+            document.querySelector('[data-question=special_project]').value = '否';
+            window.done = false; chainkg.showAnswered(s.value).then(() => { window.done = true; });
+        })()""")
+        page.wait_for("window.done === true")
+        listed = page.evaluate(
+            "[...document.querySelectorAll('#path-list li')].map(li => li.dataset.id)"
+        )
+        shown = visible(page)
+        errors = [e for e in page.console_errors if "favicon.ico" not in e]  # the browser's own
+        assert errors == [] and page.external_requests == []
+    position = Position("nev", "nev.construction", "kaigong")
+    rec = recommend(mini_store, position, {"special_project": "否"})
+    assert listed == [f"department:{d.id}" for p in rec.department_path for d in p.departments]
+    assert {f"matter:{m.id}" for m in rec.matters} <= shown
+    assert "matter:xfsc" not in shown  # the answer leaves the fire-design review out
+    # From a file the page cannot ask: it says so and keeps the default path.
+    page.console_errors.clear()
+    open_map(page, page_file, page_html(mini_store, "nev"))
+    page.evaluate("""(() => {
+        const s = document.getElementById('position-scenario');
+        s.value = 'nev.construction|kaigong'; s.dispatchEvent(new Event('change'));
+        document.querySelector('[data-question=special_project]').value = '否';
+        chainkg.showAnswered(s.value); })()""")
+    assert "离线页面" in page.evaluate("document.getElementById('position-note').textContent")
 
 
 def test_the_view_exports_as_png_and_svg(

@@ -324,7 +324,7 @@
       records = layered(focusIds(view.id), true, []);
       anchor = view.id;
     } else {
-      var p = pathView(view.key);
+      var p = pathView(view.key, view.path);
       records = p.records;
       edgeList = p.edges;
     }
@@ -411,8 +411,8 @@
     return s in stageOrder ? stageOrder[s] : 999;
   }
 
-  function pathView(keyText) {
-    var path = data.paths[keyText];
+  function pathView(keyText, given) {
+    var path = given || data.paths[keyText];
     var out = [], edgeList = [], x = 0;
     var positionId = path.scenario ? "scenario:" + path.scenario : "stage:" + path.stage;
     var HL = "#d69e2e";
@@ -597,8 +597,88 @@
     });
   }
 
-  function showPath(keyText) {
-    var path = data.paths[keyText];
+  var questionBox = document.getElementById("position-questions");
+  var online = location.protocol === "http:" || location.protocol === "https:";
+
+  function fillQuestions() {
+    questionBox.textContent = "";
+    var path = data.paths[posScenario.value];
+    if (!path) { return; }
+    path.questions.forEach(function (q) {
+      var label = document.createElement("label");
+      label.textContent = q[1] + " ";
+      var select = document.createElement("select");
+      select.dataset.question = q[0];
+      var none = document.createElement("option");
+      none.value = "";
+      none.textContent = q[3] ? "默认（" + q[3] + "）" : "未回答";
+      select.appendChild(none);
+      q[2].forEach(function (v) {
+        var o = document.createElement("option");
+        o.value = v;
+        o.textContent = v;
+        select.appendChild(o);
+      });
+      label.appendChild(select);
+      questionBox.appendChild(label);
+    });
+  }
+
+  function answers() {
+    var out = {};
+    Array.prototype.forEach.call(questionBox.querySelectorAll("select"), function (s) {
+      if (s.value) { out[s.dataset.question] = s.value; }
+    });
+    return out;
+  }
+
+  function fromApi(rec, base) {
+    // POST /v1/recommendations' JSON in the page's own shape (see viz/chain_map.py).
+    var names = {};
+    rec.matters.forEach(function (m) { names[m.id] = m.name; });
+    return {
+      stage: base.stage, scenario: base.scenario, label: base.label, questions: base.questions,
+      bundles: rec.bundles.map(function (b) { return [b.id, b.name]; }),
+      phases: rec.department_path.map(function (phase) {
+        return {
+          phase: phase.phase,
+          departments: phase.departments.map(function (d) { return [d.id, d.name]; }),
+          matters: phase.matters.map(function (m) { return [m, names[m] || m]; }),
+          steps: phase.steps.map(function (st) {
+            return { kind: st.kind, id: st.id, matters: st.matters,
+              departments: st.departments.map(function (d) { return d.id; }) };
+          })
+        };
+      })
+    };
+  }
+
+  function showAnswered(keyText) {
+    // Answers change the plan: asked of the API that served the page (same origin).
+    var base = data.paths[keyText], given = answers();
+    if (!base || !Object.keys(given).length) { return Promise.resolve(showPath(keyText)); }
+    if (!online) {
+      positionNote.textContent = "离线页面只带默认回答的路径；按回答重算请经 API 打开本页。";
+      return Promise.resolve(showPath(keyText, null, true));
+    }
+    var body = { industry: base.industry, stage: base.stage, answers: given };
+    if (base.scenario) { body.scenario = base.scenario; }
+    var url = location.pathname.replace(/\/viz\/chain-map$/, "/recommendations");
+    return fetch(url, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
+    }).then(function (r) {
+      if (!r.ok) { throw new Error("HTTP " + r.status); }
+      return r.json();
+    }).then(function (rec) {
+      return showPath(keyText, fromApi(rec, base));
+    }).catch(function (err) {
+      positionNote.textContent = "按回答重算失败（" + err.message + "），显示默认回答的路径。";
+      return showPath(keyText, null, true);
+    });
+  }
+
+  function showPath(keyText, answered, keepNote) {
+    var path = answered || data.paths[keyText];
     if (!path) {
       positionNote.textContent = "此页未附带推荐数据，无法显示路径。";
       return null;
@@ -612,8 +692,11 @@
         pathList.appendChild(li);
       });
     });
-    positionNote.textContent = path.label + "：岗位 → 一件事 → 事项 → 部门，按部门路径顺序编号（与推荐结果一致）。";
-    push({ kind: "path", key: keyText });
+    if (!keepNote) {
+      positionNote.textContent = path.label + "：岗位 → 一件事 → 事项 → 部门，按部门路径顺序编号（与推荐结果一致" +
+        (answered ? "，已按所选回答重算" : "") + "）。";
+    }
+    push({ kind: "path", key: keyText, path: path });
     return keyText;
   }
 
@@ -621,10 +704,12 @@
     positionNote.textContent = "此页未附带推荐数据（由 chainkg viz chain-map 或 API 生成的页面附带）。";
     document.getElementById("position-show").disabled = true;
   }
-  posStage.addEventListener("change", fillScenarios);
+  posStage.addEventListener("change", function () { fillScenarios(); fillQuestions(); });
+  posScenario.addEventListener("change", fillQuestions);
   fillScenarios();
+  fillQuestions();
   document.getElementById("position-show").addEventListener("click", function () {
-    showPath(posScenario.value);
+    showAnswered(posScenario.value);
   });
 
   // ---- export --------------------------------------------------------------------------------
@@ -720,6 +805,7 @@
     focus: focus,
     back: back,
     showPath: showPath,
+    showAnswered: showAnswered,
     svg: svgText,
     png: pngData,
     view: current,
