@@ -16,7 +16,7 @@ import pytest
 from api.app import create_app
 from api.settings import Settings, shipped_catalog
 from graph.model import Position
-from graph.planner import recommend
+from graph.planner import every_position, recommend
 from graph.store import GraphStore
 from graph.stores.factory import Backend, embedded_backend
 from graph.stores.memory import MemoryStore
@@ -203,6 +203,27 @@ def test_the_position_path_is_the_recommendations_department_path(
         "chainkg.nodes.get().filter(n => n.ntype === 'department').map(n => n.label)"
     )
     assert sorted(numbered) == ["1. 自然资源和规划局", "2. 人民防空办公室", "3. 住房和城乡建设局"]
+
+
+def test_every_shipped_nev_position_path_is_its_recommendations(
+    wide: Page, page_file: PageFile, shipped: GraphStore
+) -> None:
+    open_map(wide, page_file, page_html(shipped, "nev"))
+    drawn = wide.evaluate("""Object.fromEntries(Object.keys(chainkgData.paths).map(k => {
+        chainkg.showPath(k);
+        const ids = chainkg.visibleIds();
+        return [k, [[...document.querySelectorAll('#path-list li')].map(li => li.dataset.id),
+                    ids.filter(i => i.startsWith('department:')).length]];
+    }))""")
+    positions = [p for p in every_position(shipped) if p.industry == "nev"]
+    assert len(drawn) == len(positions) > 50
+    for position in positions:
+        rec = recommend(shipped, position)
+        listed, departments = drawn[f"{position.stage}|{position.scenario or ''}"]
+        path = [f"department:{d.id}" for p in rec.department_path for d in p.departments]
+        assert listed == path, position
+        assert departments == len(set(path)), position
+    assert wide.console_errors == []
 
 
 def test_answers_ask_the_api_that_served_the_page_again(
