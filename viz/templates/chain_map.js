@@ -298,6 +298,7 @@
       var count = tree.levels.reduce(function (s, l) { return s + l.length; }, 0);
       if (count > MAX_FIRST && depth > 0) { continue; }
       var grid = bestGrid(tree);
+      grid.parentOf = tree.parentOf;
       fallback = fallback || grid;
       if (grid.scale * FONT >= MIN_PX || depth === 0) { return grid; }
     }
@@ -312,11 +313,12 @@
 
   // ---- views -----------------------------------------------------------------------------------
   function render(view) {
-    var records, edgeList = [], anchor = null;
+    var records, edgeList = [], anchor = null, plan = null;
     if (view.kind === "overview") {
       var rootIds = view.root ? [view.root] : roots();
       var top = rootIds.length ? byId[rootIds[0]].level : 0;
-      records = overviewPlan(rootIds, Math.max(0, 2 - top)).records;
+      var plan = overviewPlan(rootIds, Math.max(0, 2 - top));
+      records = plan.records;
     } else if (view.kind === "open") {
       records = layered(openIds(view.open), false, view.open);
       anchor = view.open[view.open.length - 1];
@@ -329,7 +331,15 @@
       edgeList = p.edges;
     }
     var ids = records.map(function (r) { return r.id; });
-    draw(records, view.kind === "path" ? edgeList : edgeRecords(ids), anchor);
+    if (view.kind !== "path") { edgeList = edgeRecords(ids); }
+    if (plan) {
+      // A scenario shared by several stages sits under the first; its other links are faint.
+      edgeList.forEach(function (e) {
+        var drawnUnder = plan.parentOf[e.to];
+        if (drawnUnder && drawnUnder !== e.from) { e.color = "#dfe5ec"; e.dashes = [4, 4]; }
+      });
+    }
+    draw(records, edgeList, anchor);
     if (view.kind === "focus") {
       network.selectNodes([view.id]);
     }
@@ -603,7 +613,13 @@
   function fillQuestions() {
     questionBox.textContent = "";
     var path = data.paths[posScenario.value];
-    if (!path) { return; }
+    if (!path || !path.questions.length) { return; }
+    // Folded by default: a stage-wide position can have a dozen questions.
+    var details = document.createElement("details");
+    var summary = document.createElement("summary");
+    summary.textContent = "按情形回答（" + path.questions.length + " 个问题）";
+    details.appendChild(summary);
+    questionBox.appendChild(details);
     path.questions.forEach(function (q) {
       var label = document.createElement("label");
       label.textContent = q[1] + " ";
@@ -620,7 +636,7 @@
         select.appendChild(o);
       });
       label.appendChild(select);
-      questionBox.appendChild(label);
+      details.appendChild(label);
     });
   }
 
