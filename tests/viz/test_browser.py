@@ -1,8 +1,9 @@
 """The three pages in headless Chromium with the network off.
 
-Each page must load with no console error and no request leaving the machine; the chain map
-must draw every node and answer search, click and filters; the service matrix's totals must
-be the API's. Screenshots go to artifacts/screenshots/.
+Each page must load with no console error and no request leaving the machine; the service
+matrix's totals must be the API's, its stage filter and sticky headers must hold; the
+flowchart must mark the critical path. The chain map has its own module
+(test_chain_map_browser.py). Screenshots go to artifacts/screenshots/.
 """
 
 from __future__ import annotations
