@@ -49,7 +49,12 @@ _PLAN = TypeAdapter(Recommendation)
 
 
 def new_code() -> str:
-    return secrets.token_urlsafe(CODE_BYTES)
+    """192 random bits, URL-safe; never starting with `-` or `_`, so a code typed on a command
+    line (`chainkg projects show CODE`) is never taken for an option."""
+    while True:
+        code = secrets.token_urlsafe(CODE_BYTES)
+        if code[0].isalnum():
+            return code
 
 
 def local_day(moment: datetime) -> date:

@@ -117,3 +117,13 @@ def test_the_queue_puts_overdue_matters_first(store: SqlTrackingStore, code: str
         ("m.a", "due_soon"),
     ]
     assert queue(store, CAL, "d.other", date(2026, 10, 9)) == []
+
+
+def test_a_project_code_is_long_url_safe_and_never_looks_like_an_option() -> None:
+    import re
+
+    from tracking.projects import new_code
+
+    codes = {new_code() for _ in range(5000)}
+    assert len(codes) == 5000
+    assert all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{31}", c) for c in codes)
