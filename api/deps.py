@@ -1,8 +1,10 @@
-"""Dependencies shared by routes, declared once: the backend the app serves and its store."""
+"""Dependencies shared by routes, declared once: the backend the app serves, its store, the
+recommendation cache, the clock and the working-day calendar."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
@@ -11,6 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from api.cache import ResponseCache
 from graph.store import GraphStore
 from graph.stores.factory import Backend
+from tracking.calendar import WorkingCalendar
+from tracking.projects import utc_now
 
 T = TypeVar("T")
 
@@ -40,6 +44,18 @@ async def run_read(backend: Backend, read: Callable[[], T]) -> T:
     return read()
 
 
+async def get_clock() -> Callable[[], datetime]:
+    """What time it is (tests override this dependency to move through the calendar)."""
+    return utc_now
+
+
+async def get_calendar(request: Request) -> WorkingCalendar:
+    calendar: WorkingCalendar = request.app.state.calendar
+    return calendar
+
+
 BackendDep = Annotated[Backend, Depends(get_backend)]
 StoreDep = Annotated[GraphStore, Depends(get_store)]
+ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
+CalendarDep = Annotated[WorkingCalendar, Depends(get_calendar)]
 RecommendationCacheDep = Annotated[ResponseCache, Depends(get_recommendation_cache)]

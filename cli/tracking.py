@@ -50,7 +50,7 @@ from tracking import projects as tracked
 from tracking import tokens
 from tracking.calendar import WorkingCalendar
 from tracking.model import Project, ProjectSummary, TokenRecord
-from tracking.projects import MatterProgress
+from tracking.projects import MatterProgress, utc_now
 from tracking.store import TrackingStore
 from tracking.stores.sql import open_sql_store
 from tracking.workflow import Actor, Role
@@ -82,10 +82,6 @@ def os_user() -> str:
 def cli_actor(role: Role) -> Actor:
     """The actor of a write made here: `<role>#cli@<os user>` in the audit log."""
     return Actor(f"cli@{os_user()}", role)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @contextmanager

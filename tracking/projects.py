@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -55,6 +55,10 @@ def new_code() -> str:
         code = secrets.token_urlsafe(CODE_BYTES)
         if code[0].isalnum():
             return code
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def local_day(moment: datetime) -> date:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import AnyRoleDep, AuditorDep, StaffDep, TrackingDep, WindowDep
-from api.deps import BackendDep
+from api.deps import BackendDep, CalendarDep, ClockDep
 from api.problems import NOT_FOUND, VERSIONED, PreconditionRequired
 from api.schemas import Ref
 from api.tracking_schemas import (
@@ -44,24 +43,6 @@ CodePath = Annotated[
     ),
 ]
 MatterPath = Annotated[str, Path(min_length=1, max_length=100)]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-async def get_clock() -> Callable[[], datetime]:
-    """What time it is (tests override this dependency to move through the calendar)."""
-    return utc_now
-
-
-async def get_calendar(request: Request) -> WorkingCalendar:
-    calendar: WorkingCalendar = request.app.state.calendar
-    return calendar
-
-
-ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
-CalendarDep = Annotated[WorkingCalendar, Depends(get_calendar)]
 
 
 def status_page(request: Request, code: str) -> str:

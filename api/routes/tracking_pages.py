@@ -13,8 +13,9 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import TrackingDep
+from api.deps import CalendarDep, ClockDep
 from api.problems import NOT_FOUND
-from api.routes.projects import CalendarDep, ClockDep, CodePath, status_page
+from api.routes.projects import CodePath, status_page
 from tracking import projects as tracked
 from viz.desk import desk_html
 from viz.project_page import project_flowchart_html, project_page_html, qr_png, qr_svg

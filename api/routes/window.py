@@ -15,10 +15,9 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import AnyRoleDep, OfficerDep, TrackingDep, WindowDep
-from api.deps import BackendDep, run_read
+from api.deps import BackendDep, CalendarDep, ClockDep, run_read
 from api.limits import IdStr
 from api.problems import CONFLICT, NOT_FOUND
-from api.routes.projects import CalendarDep, ClockDep
 from api.schemas import Ref
 from api.settings import get_settings
 from api.tracking_schemas import (

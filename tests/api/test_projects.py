@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.routes.projects import get_clock
+from api.deps import get_clock
 from api.settings import Settings
 from graph.model import Catalog
 from graph.stores.factory import Backend, embedded_backend

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.routes.projects import get_clock
+from api.deps import get_clock
 from api.routes.window import get_consultation_minutes
 from api.settings import Settings, shipped_catalog
 from graph.model import Catalog

@@ -27,7 +27,7 @@ from PIL import Image
 from pydantic import TypeAdapter
 
 from api.app import create_app
-from api.routes.projects import get_clock
+from api.deps import get_clock
 from api.settings import Settings
 from graph.model import Catalog, Position, Ref
 from graph.planner import recommend
